@@ -1,0 +1,2 @@
+//! KMDF glue (placeholder).
+#![cfg_attr(windows, no_std)]

@@ -1,0 +1,2 @@
+//! Driver engine (placeholder).
+#![no_std]

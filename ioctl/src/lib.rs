@@ -1,0 +1,2 @@
+//! The serial-port user/kernel ABI (placeholder: filled in by the ioctl work).
+#![no_std]

@@ -1,0 +1,1 @@
+//! Kernel and UART model (placeholder).
