@@ -1,2 +1,21 @@
-//! Driver engine (placeholder).
+//! The 16550 serial driver's logic: serial.sys semantics over a narrow kernel-services boundary.
+//!
+//! Everything here is portable `no_std` code, generic over [`kernel::Kernel`]. The `driver` crate
+//! implements that boundary over wdk-sys on Windows; the `model` crate implements it as a
+//! deterministic simulation of the NT kernel and a 16550 on any host.
 #![no_std]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod kernel;
