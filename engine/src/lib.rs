@@ -19,3 +19,26 @@
 extern crate alloc;
 
 pub mod kernel;
+
+mod config;
+mod device;
+mod flow_control;
+mod hw;
+mod ioctl;
+mod isr;
+pub mod line;
+mod lines;
+mod open_close;
+mod purge;
+mod read;
+mod requests;
+pub mod ring;
+mod state;
+mod status;
+pub mod timeouts;
+mod transmit;
+pub mod uart;
+mod wait;
+mod write;
+
+pub use device::{Device, DeviceConfig};

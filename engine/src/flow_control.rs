@@ -1,0 +1,167 @@
+//! Flow control and handshake lines (serial-semantics.md §10): which lines we drive, what holds
+//! our transmitter, and when receive flow control throttles or releases the peer.
+//! Everything here runs inside the ISR or under the interrupt lock.
+
+use serial_ioctl::{handflow, hold};
+
+use crate::hw;
+use crate::kernel::Kernel;
+use crate::state::IsrState;
+use crate::uart::{MCR_DTR, MCR_RTS, MSR_CTS, MSR_DCD, MSR_DSR};
+
+/// The RTS mode bits of FlowReplace.
+fn rts_mode(flow_replace: u32) -> u32 {
+    flow_replace & handflow::RTS_MASK
+}
+
+/// True when DTR is our receive flow control (SET/CLR_DTR are refused).
+pub fn dtr_is_handshake(state: &IsrState) -> bool {
+    state.handflow.control_handshake & handflow::DTR_MASK == handflow::DTR_HANDSHAKE
+}
+
+/// True when RTS is driven by handshake or transmit toggle (SET/CLR_RTS are refused).
+pub fn rts_is_automatic(state: &IsrState) -> bool {
+    matches!(
+        rts_mode(state.handflow.flow_replace),
+        handflow::RTS_HANDSHAKE | handflow::TRANSMIT_TOGGLE
+    )
+}
+
+/// Drives DTR and RTS from the handshake settings. `force` applies both (at open); otherwise only
+/// a line whose mode bits changed from `previous` is touched, as serial.sys does.
+pub fn apply_lines<K: Kernel>(
+    kernel: &K,
+    state: &mut IsrState,
+    previous: Option<serial_ioctl::SerialHandflow>,
+) {
+    let mut mcr = state.mcr;
+    let dtr_mode = state.handflow.control_handshake & handflow::DTR_MASK;
+    let dtr_changed = previous.is_none_or(|p| p.control_handshake & handflow::DTR_MASK != dtr_mode);
+    if dtr_changed {
+        match dtr_mode {
+            handflow::DTR_CONTROL => mcr |= MCR_DTR,
+            handflow::DTR_HANDSHAKE => {
+                if state.flow.rx_throttled {
+                    mcr &= !MCR_DTR
+                } else {
+                    mcr |= MCR_DTR
+                }
+            }
+            _ => mcr &= !MCR_DTR,
+        }
+    }
+    let mode = rts_mode(state.handflow.flow_replace);
+    let rts_changed = previous.is_none_or(|p| rts_mode(p.flow_replace) != mode);
+    if rts_changed {
+        match mode {
+            handflow::RTS_CONTROL => mcr |= MCR_RTS,
+            handflow::RTS_HANDSHAKE => {
+                if state.flow.rx_throttled {
+                    mcr &= !MCR_RTS
+                } else {
+                    mcr |= MCR_RTS
+                }
+            }
+            // Transmit toggle: RTS rises only while transmitting.
+            _ => mcr &= !MCR_RTS,
+        }
+    }
+    if mcr != state.mcr {
+        hw::write_mcr(kernel, state, mcr);
+    }
+}
+
+/// Recomputes the CTS/DSR/DCD transmit holds and the DSR-sensitivity receive hold from an MSR
+/// value. Returns true if a transmit hold was lifted.
+pub fn update_line_holds(state: &mut IsrState, msr: u8) -> bool {
+    let shake = state.handflow.control_handshake;
+    let before = state.flow.tx_holds;
+    let mut holds =
+        before & !(hold::TX_WAITING_FOR_CTS | hold::TX_WAITING_FOR_DSR | hold::TX_WAITING_FOR_DCD);
+    if shake & handflow::CTS_HANDSHAKE != 0 && msr & MSR_CTS == 0 {
+        holds |= hold::TX_WAITING_FOR_CTS;
+    }
+    if shake & handflow::DSR_HANDSHAKE != 0 && msr & MSR_DSR == 0 {
+        holds |= hold::TX_WAITING_FOR_DSR;
+    }
+    if shake & handflow::DCD_HANDSHAKE != 0 && msr & MSR_DCD == 0 {
+        holds |= hold::TX_WAITING_FOR_DCD;
+    }
+    state.flow.tx_holds = holds;
+    if shake & handflow::DSR_SENSITIVITY != 0 && msr & MSR_DSR == 0 {
+        state.flow.rx_holds |= hold::RX_WAITING_FOR_DSR;
+    } else {
+        state.flow.rx_holds &= !hold::RX_WAITING_FOR_DSR;
+    }
+    before & !holds != 0
+}
+
+/// The free-space threshold at which receive flow control holds the peer.
+fn throttle_needed(state: &IsrState) -> bool {
+    let capacity = state.rx.capacity();
+    let limit = usize::try_from(state.handflow.xoff_limit.max(0)).unwrap_or(0);
+    state.rx.len().saturating_add(1) >= capacity.saturating_sub(limit)
+}
+
+fn receive_flow_enabled(state: &IsrState) -> bool {
+    dtr_is_handshake(state)
+        || rts_mode(state.handflow.flow_replace) == handflow::RTS_HANDSHAKE
+        || state.handflow.flow_replace & handflow::AUTO_RECEIVE != 0
+}
+
+/// After a byte is stored: hold the peer when the ring nears full (§10.4).
+pub fn after_store<K: Kernel>(kernel: &K, state: &mut IsrState) {
+    if state.flow.rx_throttled || !receive_flow_enabled(state) || !throttle_needed(state) {
+        return;
+    }
+    state.flow.rx_throttled = true;
+    let mut mcr = state.mcr;
+    if dtr_is_handshake(state) {
+        mcr &= !MCR_DTR;
+    }
+    if rts_mode(state.handflow.flow_replace) == handflow::RTS_HANDSHAKE {
+        mcr &= !MCR_RTS;
+    }
+    if mcr != state.mcr {
+        hw::write_mcr(kernel, state, mcr);
+    }
+    if state.handflow.flow_replace & handflow::AUTO_RECEIVE != 0 {
+        state.flow.send_xon = false;
+        state.flow.send_xoff = true;
+        hw::kick_transmitter(kernel, state);
+    }
+}
+
+/// After bytes leave the ring (reads, RXCLEAR): release the peer once at or below XonLimit.
+pub fn after_drain<K: Kernel>(kernel: &K, state: &mut IsrState) {
+    if !state.flow.rx_throttled {
+        return;
+    }
+    let xon_limit = usize::try_from(state.handflow.xon_limit.max(0)).unwrap_or(0);
+    if state.rx.len() > xon_limit {
+        return;
+    }
+    release_peer(kernel, state);
+}
+
+/// Lifts receive flow control unconditionally (limits changed, mode turned off, RXCLEAR).
+pub fn release_peer<K: Kernel>(kernel: &K, state: &mut IsrState) {
+    state.flow.rx_throttled = false;
+    let mut mcr = state.mcr;
+    if dtr_is_handshake(state) {
+        mcr |= MCR_DTR;
+    }
+    if rts_mode(state.handflow.flow_replace) == handflow::RTS_HANDSHAKE {
+        mcr |= MCR_RTS;
+    }
+    if mcr != state.mcr {
+        hw::write_mcr(kernel, state, mcr);
+    }
+    if state.flow.send_xoff {
+        // The XOFF never went out: nothing to undo.
+        state.flow.send_xoff = false;
+    } else if state.flow.rx_holds & hold::TX_WAITING_XOFF_SENT != 0 {
+        state.flow.send_xon = true;
+        hw::kick_transmitter(kernel, state);
+    }
+}

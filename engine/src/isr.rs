@@ -1,0 +1,416 @@
+//! The interrupt service routine (serial-semantics.md §13): loops on IIR until nothing is pending,
+//! drains RX into the ring, feeds THR, processes line and modem status, and queues the
+//! operation-specific DPCs for everything that must happen at DISPATCH_LEVEL.
+
+use serial_ioctl::{error, ev, handflow, hold, lsrmst};
+
+use crate::flow_control;
+use crate::kernel::{DpcKind, Kernel, Register};
+use crate::state::IsrState;
+use crate::uart::{
+    IIR_CTI, IIR_ID_MASK, IIR_MS, IIR_NO_INTERRUPT, IIR_RDA, IIR_RLS, IIR_THRE, LSR_BI, LSR_DR,
+    LSR_ERRORS, LSR_FE, LSR_OE, LSR_PE, LSR_THRE, MCR_RTS,
+};
+
+/// Upper bound on IIR passes per interrupt, so a stuck UART cannot hold the CPU at DIRQL.
+const MAX_PASSES: usize = 32;
+/// Upper bound on bytes drained per RDA/CTI pass (a 16-byte FIFO plus margin).
+const MAX_RX_PER_PASS: usize = 32;
+
+/// DPCs the ISR decided to queue; inserted once, at the end.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Wakeups {
+    read: bool,
+    write: bool,
+    wait: bool,
+    refill: bool,
+    abort: bool,
+    flow: bool,
+}
+
+impl Wakeups {
+    pub fn insert_all<K: Kernel>(self, kernel: &K) {
+        for (wanted, kind) in [
+            (self.read, DpcKind::ReadComplete),
+            (self.write, DpcKind::WriteComplete),
+            (self.wait, DpcKind::WaitComplete),
+            (self.refill, DpcKind::TransmitRefill),
+            (self.abort, DpcKind::ErrorAbort),
+            (self.flow, DpcKind::FlowControl),
+        ] {
+            if wanted {
+                kernel.insert_dpc(kind);
+            }
+        }
+    }
+}
+
+/// Services the UART. Returns false at once if it did not interrupt (shared-line etiquette).
+pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> bool {
+    let mut iir = kernel.read_register(Register::InterruptIdFifoControl);
+    if iir & IIR_NO_INTERRUPT != 0 {
+        return false;
+    }
+    let mut wake = Wakeups::default();
+    for _ in 0..MAX_PASSES {
+        if iir & IIR_NO_INTERRUPT != 0 {
+            break;
+        }
+        if !state.open {
+            quiet(kernel, iir);
+        } else {
+            match iir & IIR_ID_MASK {
+                IIR_RLS => {
+                    let lsr = kernel.read_register(Register::LineStatus);
+                    process_line_status(kernel, state, lsr, &mut wake);
+                }
+                IIR_RDA | IIR_CTI => drain_receiver(kernel, state, &mut wake),
+                IIR_THRE => transmit(kernel, state, fifo_depth, &mut wake),
+                IIR_MS => {
+                    let msr = kernel.read_register(Register::ModemStatus);
+                    process_modem_status(kernel, state, msr, &mut wake);
+                }
+                _ => {
+                    // Reserved identifier: read every status register so the line drops.
+                    quiet(kernel, iir);
+                }
+            }
+        }
+        iir = kernel.read_register(Register::InterruptIdFifoControl);
+    }
+    if state.open {
+        // Chips that lose THRE behind a higher-priority cause, and transmit released by an XON
+        // received in this interrupt: send now if THR is empty.
+        let lsr = kernel.read_register(Register::LineStatus);
+        if lsr & LSR_ERRORS != 0 {
+            process_line_status(kernel, state, lsr, &mut wake);
+        }
+        if lsr & LSR_THRE != 0 && has_transmit_work(state) {
+            transmit(kernel, state, fifo_depth, &mut wake);
+        }
+    }
+    wake.insert_all(kernel);
+    true
+}
+
+/// Silences a cause on a closed port.
+fn quiet<K: Kernel>(kernel: &K, iir: u8) {
+    match iir & IIR_ID_MASK {
+        IIR_RLS => {
+            kernel.read_register(Register::LineStatus);
+        }
+        IIR_RDA | IIR_CTI => {
+            for _ in 0..MAX_RX_PER_PASS {
+                if kernel.read_register(Register::LineStatus) & LSR_DR == 0 {
+                    break;
+                }
+                kernel.read_register(Register::Data);
+            }
+        }
+        IIR_MS => {
+            kernel.read_register(Register::ModemStatus);
+        }
+        // THRE was cleared by the IIR read itself.
+        _ => {
+            kernel.read_register(Register::LineStatus);
+            kernel.read_register(Register::ModemStatus);
+        }
+    }
+}
+
+/// Records an event for wait-on-mask; wakes the wait DPC if a wait is pending.
+pub fn raise_event(state: &mut IsrState, event: u32) -> bool {
+    if state.wait.armed & event == 0 {
+        return false;
+    }
+    state.wait.history |= event;
+    state.wait.wait_pending
+}
+
+fn raise(state: &mut IsrState, event: u32, wake: &mut Wakeups) {
+    if raise_event(state, event) {
+        wake.wait = true;
+    }
+}
+
+/// Stores one byte in the ring with overflow accounting. Returns false if it was lost.
+fn store<K: Kernel>(kernel: &K, state: &mut IsrState, byte: u8, wake: &mut Wakeups) -> bool {
+    if state.rx.push(byte) {
+        let capacity = state.rx.capacity();
+        let rx80 = (capacity / 4)
+            .saturating_mul(3)
+            .saturating_add(capacity / 16);
+        if state.rx.len() == rx80 {
+            raise(state, ev::RX80FULL, wake);
+        }
+        flow_control::after_store(kernel, state);
+        return true;
+    }
+    state.errors |= error::QUEUEOVERRUN;
+    state.stats.buffer_overrun_error_count = state.stats.buffer_overrun_error_count.wrapping_add(1);
+    if state.handflow.flow_replace & handflow::ERROR_CHAR != 0 {
+        let error_char = state.chars.error_char;
+        if let Some(last) = state.rx.last_mut() {
+            *last = error_char;
+        }
+    }
+    request_abort_if_enabled(state, wake);
+    false
+}
+
+fn request_abort_if_enabled(state: &mut IsrState, wake: &mut Wakeups) {
+    if state.handflow.control_handshake & handflow::ERROR_ABORT != 0 && !state.abort_requested {
+        state.abort_requested = true;
+        wake.abort = true;
+    }
+}
+
+/// Tells the read path about stored bytes.
+fn note_arrival<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
+    state.read.last_arrival = kernel.now();
+    let satisfied = state.read.wanted > 0 && state.rx.len() >= state.read.wanted;
+    if (satisfied || state.read.wake_on_arrival) && !state.read.dpc_requested {
+        state.read.dpc_requested = true;
+        state.read.wake_on_arrival = false;
+        wake.read = true;
+    }
+}
+
+/// Handles one received character after masking (serial-semantics.md §13.1 RDA).
+fn receive<K: Kernel>(kernel: &K, state: &mut IsrState, raw: u8, wake: &mut Wakeups) {
+    let byte = raw & state.data_mask;
+    state.stats.received_count = state.stats.received_count.wrapping_add(1);
+    let flow_replace = state.handflow.flow_replace;
+    if flow_replace & handflow::NULL_STRIPPING != 0 && byte == 0 {
+        return;
+    }
+    if flow_replace & handflow::AUTO_TRANSMIT != 0 {
+        if byte == state.chars.xoff_char {
+            state.flow.tx_holds |= hold::TX_WAITING_FOR_XON;
+            return;
+        }
+        if byte == state.chars.xon_char {
+            state.flow.tx_holds &= !hold::TX_WAITING_FOR_XON;
+            return;
+        }
+    }
+    if state.flow.rx_holds & hold::RX_WAITING_FOR_DSR != 0 {
+        return;
+    }
+    raise(state, ev::RXCHAR, wake);
+    if byte == state.chars.event_char {
+        raise(state, ev::RXFLAG, wake);
+    }
+    if state.xoff_counter_remaining > 0 {
+        state.xoff_counter_remaining = state.xoff_counter_remaining.saturating_sub(1);
+        if state.xoff_counter_remaining == 0 {
+            wake.write = true;
+        }
+    }
+    let escape = state.flow.escape_char;
+    store(kernel, state, byte, wake);
+    if escape != 0 && byte == escape {
+        store(kernel, state, lsrmst::ESCAPE, wake);
+    }
+    note_arrival(kernel, state, wake);
+}
+
+/// Drains the receive FIFO while LSR.DR, handling per-byte errors at the FIFO head.
+fn drain_receiver<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
+    for _ in 0..MAX_RX_PER_PASS {
+        let lsr = kernel.read_register(Register::LineStatus);
+        if lsr & LSR_ERRORS != 0 {
+            if process_line_status(kernel, state, lsr, wake) {
+                // An LSRMST record was inserted: stop this pass (serial.sys behaviour).
+                break;
+            }
+            continue;
+        }
+        if lsr & LSR_DR == 0 {
+            break;
+        }
+        let byte = kernel.read_register(Register::Data);
+        receive(kernel, state, byte, wake);
+    }
+}
+
+/// Handles a line-status value with error bits: latch errors and statistics, raise events,
+/// insert LSRMST records or replacement characters, and start error abort.
+/// Returns true if an LSRMST record was inserted.
+fn process_line_status<K: Kernel>(
+    kernel: &K,
+    state: &mut IsrState,
+    lsr: u8,
+    wake: &mut Wakeups,
+) -> bool {
+    if lsr & LSR_ERRORS == 0 {
+        return false;
+    }
+    if lsr & LSR_OE != 0 {
+        state.errors |= error::OVERRUN;
+        state.stats.serial_overrun_error_count =
+            state.stats.serial_overrun_error_count.wrapping_add(1);
+    }
+    if lsr & LSR_BI != 0 {
+        state.errors |= error::BREAK;
+        raise(state, ev::BREAK, wake);
+    } else {
+        if lsr & LSR_PE != 0 {
+            state.errors |= error::PARITY;
+            state.stats.parity_error_count = state.stats.parity_error_count.wrapping_add(1);
+        }
+        if lsr & LSR_FE != 0 {
+            state.errors |= error::FRAMING;
+            state.stats.frame_error_count = state.stats.frame_error_count.wrapping_add(1);
+        }
+    }
+    if lsr & (LSR_OE | LSR_PE | LSR_FE) != 0 {
+        raise(state, ev::ERR, wake);
+    }
+    let escape = state.flow.escape_char;
+    let mut inserted = false;
+    if escape != 0 {
+        let kind = if lsr & LSR_DR != 0 {
+            lsrmst::LSR_DATA
+        } else {
+            lsrmst::LSR_NODATA
+        };
+        for byte in [escape, kind, lsr] {
+            store(kernel, state, byte, wake);
+        }
+        if lsr & LSR_DR != 0 {
+            let data = kernel.read_register(Register::Data);
+            let data = data & state.data_mask;
+            store(kernel, state, data, wake);
+        }
+        note_arrival(kernel, state, wake);
+        inserted = true;
+    } else {
+        let flow_replace = state.handflow.flow_replace;
+        if lsr & LSR_BI != 0 && flow_replace & handflow::BREAK_CHAR != 0 {
+            let break_char = state.chars.break_char;
+            store(kernel, state, break_char, wake);
+            note_arrival(kernel, state, wake);
+        }
+        if flow_replace & handflow::ERROR_CHAR != 0 && lsr & LSR_BI == 0 {
+            if lsr & (LSR_PE | LSR_FE) != 0 && lsr & LSR_DR != 0 {
+                // The bad character is read and replaced.
+                kernel.read_register(Register::Data);
+            }
+            if lsr & (LSR_PE | LSR_FE | LSR_OE) != 0 {
+                let error_char = state.chars.error_char;
+                store(kernel, state, error_char, wake);
+                note_arrival(kernel, state, wake);
+            }
+        }
+    }
+    if lsr & (LSR_OE | LSR_PE | LSR_FE | LSR_BI) != 0 {
+        request_abort_if_enabled(state, wake);
+    }
+    inserted
+}
+
+/// Handles a modem-status value: events, handshake holds, DSR sensitivity, LSRMST records.
+pub fn process_modem_status<K: Kernel>(
+    kernel: &K,
+    state: &mut IsrState,
+    msr: u8,
+    wake: &mut Wakeups,
+) {
+    state.msr = msr;
+    use crate::uart::{MSR_DCTS, MSR_DDCD, MSR_DDSR, MSR_TERI};
+    if msr & MSR_DCTS != 0 {
+        raise(state, ev::CTS, wake);
+    }
+    if msr & MSR_DDSR != 0 {
+        raise(state, ev::DSR, wake);
+    }
+    if msr & MSR_DDCD != 0 {
+        raise(state, ev::RLSD, wake);
+    }
+    if msr & MSR_TERI != 0 {
+        raise(state, ev::RING, wake);
+    }
+    let escape = state.flow.escape_char;
+    if escape != 0 && msr & (MSR_DCTS | MSR_DDSR | MSR_DDCD | MSR_TERI) != 0 {
+        for byte in [escape, lsrmst::MST, msr] {
+            store(kernel, state, byte, wake);
+        }
+        note_arrival(kernel, state, wake);
+    }
+    if flow_control::update_line_holds(state, msr) {
+        wake.flow = true;
+    }
+}
+
+fn has_transmit_work(state: &IsrState) -> bool {
+    state.flow.send_xon
+        || state.flow.send_xoff
+        || state.tx.immediate.is_some()
+        || state.tx.has_data()
+}
+
+/// Services THRE: writes at most one FIFO load, in priority XON > XOFF > immediate > data
+/// (serial-semantics.md §10.3).
+fn transmit<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8, wake: &mut Wakeups) {
+    if state.handflow.control_handshake & handflow::OUT_HANDSHAKEMASK != 0 {
+        // Handshake lines are re-evaluated before every transmission.
+        let msr = kernel.read_register(Register::ModemStatus);
+        process_modem_status(kernel, state, msr, wake);
+    }
+    let holds = state.flow.tx_holds;
+    let only_xoff_hold = holds & !hold::TX_WAITING_FOR_XON == 0;
+    let mut written: usize = 0;
+    let budget = usize::from(fifo_depth.max(1));
+    let toggle = state.handflow.flow_replace & handflow::RTS_MASK == handflow::TRANSMIT_TOGGLE;
+    let send = |kernel: &K, state: &mut IsrState, written: &mut usize, byte: u8| {
+        if toggle && state.mcr & MCR_RTS == 0 {
+            let mcr = state.mcr | MCR_RTS;
+            crate::hw::write_mcr(kernel, state, mcr);
+        }
+        kernel.write_register(Register::Data, byte);
+        state.stats.transmitted_count = state.stats.transmitted_count.wrapping_add(1);
+        state.wait.emptied_transmit = true;
+        *written = written.saturating_add(1);
+    };
+    if state.flow.send_xon && only_xoff_hold {
+        let xon = state.chars.xon_char;
+        send(kernel, state, &mut written, xon);
+        state.flow.send_xon = false;
+        state.flow.rx_holds &= !hold::TX_WAITING_XOFF_SENT;
+        state.flow.tx_holds &= !hold::TX_WAITING_FOR_XON;
+    } else if state.flow.send_xoff && holds == 0 {
+        let xoff = state.chars.xoff_char;
+        send(kernel, state, &mut written, xoff);
+        state.flow.send_xoff = false;
+        state.flow.rx_holds |= hold::TX_WAITING_XOFF_SENT;
+        if state.handflow.flow_replace & handflow::XOFF_CONTINUE == 0 {
+            state.flow.tx_holds |= hold::TX_WAITING_FOR_XON;
+        }
+    } else if let (Some(byte), true) = (state.tx.immediate, only_xoff_hold) {
+        send(kernel, state, &mut written, byte);
+        state.tx.immediate = None;
+        state.tx.immediate_done = true;
+        wake.write = true;
+    } else if holds == 0 {
+        while written < budget {
+            let Some(byte) = state.tx.next_byte() else {
+                break;
+            };
+            send(kernel, state, &mut written, byte);
+        }
+        if state.tx.all_sent() && !state.tx.done_pending {
+            state.tx.done_pending = true;
+            wake.write = true;
+        }
+        if state.tx.wants_refill() {
+            state.tx.refill_requested = true;
+            wake.refill = true;
+        }
+    }
+    state.tx.idle = written == 0;
+    if toggle && written > 0 {
+        // The timer that lowers RTS is armed at DISPATCH level.
+        wake.flow = true;
+    }
+}
