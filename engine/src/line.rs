@@ -111,7 +111,7 @@ pub const fn data_mask(lcr: u8) -> u8 {
 /// Bits on the wire per character, doubled so 1.5 stop bits stay exact.
 const fn half_bits_per_char(lcr: u8) -> u64 {
     // start + data + parity, in half bits: (1 + 5..8 + 0..1) × 2.
-    let data_half = match lcr & LCR_WORD_MASK {
+    let data_half: u64 = match lcr & LCR_WORD_MASK {
         0 => 12,
         1 => 14,
         2 => 16,
