@@ -7,7 +7,7 @@
 //! gets ahead of its wiring.
 
 use crate::peer::ScriptedPeer;
-use crate::uart::{ModemInputs, Time, Uart16550, UartConfig};
+use crate::uart::{Time, Uart16550, UartConfig};
 use crate::wire::{self, Topology};
 
 /// Ports, wiring and peer. See the module documentation.
@@ -186,7 +186,9 @@ impl Board {
         let outputs: Vec<_> = self.uarts.iter().map(Uart16550::modem_outputs).collect();
         for (port, uart) in self.uarts.iter_mut().enumerate() {
             let inputs = match self.topology {
-                Topology::Nothing => ModemInputs::default(),
+                // Nothing drives the inputs: leave them as they are (inactive unless a test set
+                // them through `uart_mut`).
+                Topology::Nothing => continue,
                 Topology::Loopback => wire::loopback_plug(outputs[port]),
                 Topology::NullModem => wire::null_modem(outputs[1 - port]),
                 Topology::Peer => self

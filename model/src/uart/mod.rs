@@ -25,7 +25,6 @@ mod transmitter;
 
 use std::collections::VecDeque;
 
-pub use fifo::RxEntry;
 pub use line::{FrameFormat, LineChar, LineErrors, ModemInputs, ModemOutputs, Parity, StopBits};
 pub use registers::{InterruptCause, Register};
 pub use trace::{AccessKind, DEFAULT_TRACE_CAPACITY, RegisterAccess, UartCounters};
@@ -51,9 +50,10 @@ pub enum Quirks {
     /// The National/TI datasheet behaviour.
     #[default]
     Datasheet,
-    /// QEMU `serial.c`: instant TX, no PE/FE and no LSR7, OUT2 ignored, no MSR deltas in loopback,
-    /// empty RBR reads 0 in FIFO mode, TX FIFO overflow drops the oldest byte, RX not paced by the
-    /// receiver's baud rate (but held back while the FIFO is full, as QEMU's `can_receive` does).
+    /// QEMU `serial.c`: instant TX (so the TX FIFO never fills and QEMU's drop-the-oldest overflow
+    /// rule never comes into play), no PE/FE and no LSR7, OUT2 ignored, no MSR deltas in loopback,
+    /// an empty RBR reads 0 in FIFO mode, RX not paced by the receiver's baud rate (but held back
+    /// while the FIFO is full, as QEMU's `can_receive` does, so no overrun from the line).
     QemuCompat,
 }
 
