@@ -188,10 +188,9 @@ impl<K: Kernel> Device<K> {
     /// ReadComplete DPC: the ISR stored bytes a read is waiting for.
     pub(crate) fn read_dpc(&self) {
         self.locked(|shared, done| {
-            let Some(current) = shared.current_read.as_mut() else {
-                self.sync(|s| s.read.dpc_requested = false);
-                return;
-            };
+            // Cleared first, so an arrival after this point queues the DPC again.
+            self.sync(|s| s.read.dpc_requested = false);
+            let Some(current) = shared.current_read.as_mut() else { return };
             if current.held.cancel_pending {
                 return;
             }
