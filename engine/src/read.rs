@@ -113,6 +113,10 @@ impl<K: Kernel> Device<K> {
             self.signal_isr(&mut current, copied > 0);
             shared.current_read = Some(current);
         }
+        if done.is_full() && shared.current_read.is_none() && !shared.reads.is_empty() {
+            // Bounded work per pass: the DPC continues with the rest.
+            self.kernel.insert_dpc(DpcKind::ReadComplete);
+        }
     }
 
     /// Tells the ISR how many bytes the current read still needs.
@@ -190,7 +194,9 @@ impl<K: Kernel> Device<K> {
         self.locked(|shared, done| {
             // Cleared first, so an arrival after this point queues the DPC again.
             self.sync(|s| s.read.dpc_requested = false);
-            let Some(current) = shared.current_read.as_mut() else { return };
+            let Some(current) = shared.current_read.as_mut() else {
+                return self.start_reads(shared, done);
+            };
             if current.held.cancel_pending {
                 return;
             }

@@ -112,8 +112,13 @@ impl<K: Kernel> Device<K> {
             });
             shared.current_write = Some(current);
         }
-        if shared.current_write.is_none() && shared.writes.is_empty() {
-            self.transmit_queue_empty(shared);
+        if shared.current_write.is_none() {
+            if shared.writes.is_empty() {
+                self.transmit_queue_empty(shared);
+            } else {
+                // Bounded work per pass: the DPC continues with the rest.
+                self.kernel.insert_dpc(DpcKind::WriteComplete);
+            }
         }
     }
 
@@ -190,8 +195,7 @@ impl<K: Kernel> Device<K> {
                 }
             }
             let Some(current) = shared.current_write.as_mut() else {
-                self.transmit_queue_empty(shared);
-                return;
+                return self.start_writes(shared, done);
             };
             if current.held.cancel_pending {
                 return;
