@@ -1,0 +1,94 @@
+//! What the machine calls on each port: the [`Driver`] callbacks. The engine's
+//! [`serial_engine::Device`] is one; kernel tests write small ones.
+
+use serial_engine::Device;
+use serial_engine::kernel::{DpcKind, IsrContext, RequestId, TimerKind, WorkItemKind};
+use serial_ioctl::NtStatus;
+
+use super::request::{MajorFunction, ModelRequest};
+use super::services::ModelKernel;
+
+/// The entry points of a driver hosted on one port. Every method has a harmless default so test
+/// drivers implement only what they exercise.
+pub trait Driver: Send + Sync {
+    /// The ISR (DIRQL, interrupt lock held): TRUE if the device interrupted.
+    fn isr(&self, _isr: &mut IsrContext) -> bool {
+        false
+    }
+    /// A CustomDpc routine (DISPATCH).
+    fn run_dpc(&self, _kind: DpcKind) {}
+    /// A timer's DPC routine (DISPATCH).
+    fn timer_expired(&self, _kind: TimerKind) {}
+    /// A work-item routine (PASSIVE).
+    fn run_work_item(&self, _kind: WorkItemKind) {}
+    /// The cancel callback of a request that was cancelable (DISPATCH).
+    fn cancel(&self, _id: RequestId) {}
+    /// Prepare-hardware presence probe (PASSIVE).
+    fn probe_hardware(&self) -> bool {
+        true
+    }
+    /// D0Entry (PASSIVE).
+    fn power_up(&self) {}
+    /// D0Exit (PASSIVE).
+    fn power_down(&self) {}
+    /// IRP_MJ_CREATE (PASSIVE).
+    fn create(&self) -> NtStatus {
+        NtStatus::SUCCESS
+    }
+    /// IRP_MJ_CLEANUP (PASSIVE).
+    fn cleanup(&self) {}
+    /// IRP_MJ_CLOSE (PASSIVE).
+    fn close(&self) {}
+    /// An I/O request (≤ DISPATCH). The default fails it.
+    fn dispatch(&self, request: ModelRequest, _major: MajorFunction) {
+        use serial_engine::kernel::Request as _;
+        request.complete(NtStatus::INVALID_DEVICE_REQUEST, 0);
+    }
+}
+
+impl Driver for Device<ModelKernel> {
+    fn isr(&self, isr: &mut IsrContext) -> bool {
+        Self::isr(self, isr)
+    }
+    fn run_dpc(&self, kind: DpcKind) {
+        Self::run_dpc(self, kind);
+    }
+    fn timer_expired(&self, kind: TimerKind) {
+        Self::timer_expired(self, kind);
+    }
+    fn run_work_item(&self, kind: WorkItemKind) {
+        Self::run_work_item(self, kind);
+    }
+    fn cancel(&self, id: RequestId) {
+        Self::cancel(self, id);
+    }
+    fn probe_hardware(&self) -> bool {
+        Self::probe_hardware(self)
+    }
+    fn power_up(&self) {
+        Self::power_up(self);
+    }
+    fn power_down(&self) {
+        Self::power_down(self);
+    }
+    fn create(&self) -> NtStatus {
+        Self::create(self)
+    }
+    fn cleanup(&self) {
+        Self::cleanup(self);
+    }
+    fn close(&self) {
+        Self::close(self);
+    }
+    fn dispatch(&self, request: ModelRequest, major: MajorFunction) {
+        match major {
+            MajorFunction::Read => self.read(request),
+            MajorFunction::Write => self.write(request),
+            MajorFunction::Flush => self.flush(request),
+            MajorFunction::DeviceControl(code) => self.device_control(request, code),
+            MajorFunction::InternalDeviceControl(code) => {
+                self.internal_device_control(request, code)
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! A deterministic model of the NT kernel services the engine uses, with the checks Driver
+//! Verifier would make (nt-kernel-semantics.md is the specification).
+//!
+//! # How it runs
+//!
+//! ```text
+//!   test thread (controller)          vCPU 0 thread              vCPU 1 thread
+//!   ────────────────────────          ─────────────              ─────────────
+//!   submit/open/cancel → job queue
+//!   run_*(goal) ──baton──────────────▶ dispatch routine
+//!                                      │ read_register ◀─ scheduling point:
+//!                                      │                  decide() picks one step
+//!                                      │ ──baton──────────────────▶ DPC (DISPATCH)
+//!                                      │                            │ lock() spins on the
+//!                                      │ ◀─────────────────baton─── │ lock vCPU 0 holds
+//!                                      │ ISR, nested (DIRQL)        │
+//!                                      │ ...                        │
+//!   ◀──baton── all CPUs idle/waiting, goal met or deadline reached
+//! ```
+//!
+//! * Each virtual CPU is an OS thread, but exactly one thread holds the **baton** and runs (a
+//!   mutex-guarded [`world`] plus a condition variable); the others wait. Engine code therefore
+//!   really interleaves, but only at the places the model chooses, so a run is a pure function of
+//!   the seed.
+//! * Every kernel-service call (register access, lock acquire/release, DPC insert, timer set and
+//!   cancel, work-item queue, request mark/unmark/complete, `now()`) is a **scheduling point**.
+//!   There the scheduler lists the possible steps — deliver the interrupt on a CPU below DIRQL
+//!   (nested on the CPU's thread if it is busy), run the head of a CPU's DPC queue on a CPU below
+//!   DISPATCH, let a CPU continue, start a queued job (dispatch call, work item, cancel callback)
+//!   on an idle CPU — and the [`Strategy`] picks one.
+//! * A CPU spinning on a lock another CPU holds has no step until the lock is free. If no CPU has
+//!   a step while one spins (or flushes DPCs), that is a deadlock, reported with the lock owners.
+//! * **Time** advances only when no CPU has a step: it jumps to the next event (a board deadline,
+//!   a timer expiry quantized to the tick, the end of a `delay()`), so runs are exact and fast.
+//!   Expired timers queue their DPC on the CPU the strategy picks to take the clock interrupt.
+//! * The test thread (the controller) gets the baton back when its goal is met at an instant where
+//!   no CPU can step (e.g. a request has completed), at its deadline, or when the run halts.
+//!
+//! # Where the model deliberately differs from Windows
+//!
+//! * Interleaving happens only at kernel-service calls, not between arbitrary instructions. The
+//!   engine's shared state is only reachable through the locks, so no interleaving that matters
+//!   is lost, but plain data races outside the lock cells would not be found.
+//! * Interrupt delivery has latency: when the line is high the scheduler may still let other steps
+//!   happen first (never, on that CPU, code below DIRQL... only steps the strategy prefers).
+//!   RoundRobin and PCT deliver at once on the CPU they pick.
+//! * A DPC queued on a CPU below DISPATCH preempts it at its next scheduling point (Windows: at
+//!   once). KeInsertQueueDpc never runs the routine synchronously. DPC importance and target
+//!   processors are not modelled: a DPC goes to the queue of the CPU that inserted it (CPU 0 from
+//!   the test thread), FIFO.
+//! * A CPU in `delay()` or KeFlushQueuedDpcs keeps its thread: DPCs and interrupts still run on
+//!   it, but no other PASSIVE job starts there (Windows would schedule another thread).
+//! * The clock interrupt, timer expiry and delay wake-ups are quantized to `timer_tick`, never
+//!   early; periodic timers do not exist (the engine uses none). Timer DPCs are queued like any
+//!   DPC (ReactOS calls them directly; both are allowed).
+//! * I/O requests arrive at PASSIVE or DISPATCH (strategy's choice, see
+//!   [`IoDispatchLevel`]); create/cleanup/close/power at PASSIVE; cancel callbacks at DISPATCH
+//!   on any CPU. A request not yet dispatched is cancelled by the "framework" itself.
+//! * ISR/DPC time is not measured but charged ([`CostBudget`]); virtual time does not pass while
+//!   code runs.
+//! * Fatal conditions (deadlock, recursive acquire, delay above PASSIVE, unclaimed interrupt,
+//!   interrupt storm, panic) halt the run like a bug check; everything else is recorded and the
+//!   run goes on unless `fail_fast`.
+
+mod bus;
+mod config;
+mod cost;
+mod cpu;
+mod driver;
+mod explore;
+mod irql;
+mod locks;
+mod machine;
+mod random;
+mod request;
+mod scheduler;
+mod services;
+mod stats;
+mod strategy;
+mod verifier;
+mod world;
+
+pub use bus::{Bus, NullBus};
+pub use config::{CPUS_VAR, IoDispatchLevel, MachineConfig, SEED_VAR};
+pub use cost::CostBudget;
+pub use driver::Driver;
+pub use explore::{Exploration, FailingSchedule, MAX_SCHEDULES, explore_exhaustive};
+pub use irql::Irql;
+pub use locks::{ModelInterruptCell, ModelSpinLock, ModelSpinLockCell};
+pub use machine::{BoardMut, BoardRef, JobHandle, Machine};
+pub use random::{Rng, TraceHash};
+pub use request::{
+    Completion, MajorFunction, ModelRequest, Operation, RequestHandle, UNWRITTEN_BYTE,
+};
+pub use services::ModelKernel;
+pub use stats::Stats;
+pub use strategy::{Decision, PCT_HORIZON, Schedule, Strategy};
+pub use verifier::{Violation, rule};
+pub use world::DpcObject;

@@ -1,0 +1,64 @@
+//! Counters a run accumulates ([`crate::kernel::Machine::stats`]).
+
+use std::collections::BTreeMap;
+
+use serial_engine::kernel::{DpcKind, TimerKind};
+
+/// What happened during a run, counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// ISR invocations.
+    pub interrupts_delivered: u64,
+    /// ISR invocations that returned TRUE.
+    pub isr_claimed: u64,
+    /// ISR invocations that returned FALSE.
+    pub isr_unclaimed: u64,
+    /// KeInsertQueueDpc calls that queued the DPC (TRUE).
+    pub dpc_inserts_queued: u64,
+    /// KeInsertQueueDpc calls that found it queued (FALSE).
+    pub dpc_inserts_coalesced: u64,
+    /// CustomDpc routine runs per kind.
+    pub dpc_runs: BTreeMap<DpcKind, u64>,
+    /// Timer DPC routine runs per timer.
+    pub timer_dpc_runs: BTreeMap<TimerKind, u64>,
+    /// Times a DPC routine started while another instance of the same DPC was running.
+    pub dpc_concurrent_runs: u64,
+    /// KeSetTimer calls.
+    pub timer_sets: u64,
+    /// KeSetTimer calls that replaced a pending setting (returned TRUE).
+    pub timer_resets: u64,
+    /// Timer expiries (each queues the timer's DPC).
+    pub timer_expiries: u64,
+    /// KeCancelTimer calls that cancelled (TRUE).
+    pub timer_cancels: u64,
+    /// KeCancelTimer calls that found nothing to cancel (FALSE).
+    pub timer_cancel_misses: u64,
+    /// IoQueueWorkItem calls.
+    pub work_items_queued: u64,
+    /// Work-item routine runs.
+    pub work_items_run: u64,
+    /// Cancel callbacks run.
+    pub cancel_callbacks: u64,
+    /// Requests completed.
+    pub requests_completed: u64,
+    /// Largest single ISR cost, nanoseconds.
+    pub max_isr_cost_ns: u64,
+    /// Largest single DPC cost, nanoseconds.
+    pub max_dpc_cost_ns: u64,
+    /// UART register reads.
+    pub register_reads: u64,
+    /// UART register writes.
+    pub register_writes: u64,
+    /// Scheduling decisions taken.
+    pub decisions: u64,
+    /// Decisions that moved execution to a different CPU.
+    pub cpu_switches: u64,
+}
+
+impl Stats {
+    /// Total CustomDpc runs over all kinds.
+    #[must_use]
+    pub fn total_dpc_runs(&self) -> u64 {
+        self.dpc_runs.values().sum()
+    }
+}
