@@ -142,9 +142,12 @@ impl DeviceContext {
             return None;
         }
         // SAFETY:
-        // 1. `engine_ready` is set (Release) only after `install_engine` wrote the value, and is
-        //    cleared before `drop_engine` drops it, which happens only when no callback can run.
-        Some(unsafe { (*self.engine.get()).assume_init_ref() })
+        // 1. While the flag is set nobody writes the slot (`install_engine` wrote it before setting
+        //    the flag; `drop_engine` clears the flag first and runs when no callback can).
+        let slot = unsafe { &*self.engine.get() };
+        // SAFETY:
+        // 1. `engine_ready` is set (Release) only after `install_engine` wrote the value.
+        Some(unsafe { slot.assume_init_ref() })
     }
 
     /// Moves the engine into the context.
@@ -167,9 +170,11 @@ impl DeviceContext {
     pub(crate) unsafe fn drop_engine(&self) {
         if self.engine_ready.swap(false, Ordering::AcqRel) {
             // SAFETY:
+            // 1. No other reference to the slot exists (caller's contract).
+            let slot = unsafe { &mut *self.engine.get() };
+            // SAFETY:
             // 1. The flag was set, so the value is initialised, and it is dropped only here, once.
-            // 2. No other reference exists (caller's contract).
-            unsafe { (*self.engine.get()).assume_init_drop() };
+            unsafe { slot.assume_init_drop() };
         }
     }
 }
