@@ -65,11 +65,10 @@ impl ModelKernel {
     /// instance. IRQL: any.
     pub fn remove_queued_dpc(&self, kind: DpcKind) -> bool {
         self.shared.schedule();
-        let removed = self.shared.lock().remove_dpc(DpcObject::Custom {
+        self.shared.lock().remove_dpc(DpcObject::Custom {
             port: self.port,
             kind,
-        });
-        removed
+        })
     }
 
     /// KeFlushQueuedDpcs: returns once every DPC queued before the call (on any CPU, any port) has
@@ -225,14 +224,13 @@ impl Kernel for ModelKernel {
     fn insert_dpc(&self, kind: DpcKind) -> bool {
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
-        let inserted = self.shared.lock().insert_dpc(
+        self.shared.lock().insert_dpc(
             DpcObject::Custom {
                 port: self.port,
                 kind,
             },
             cpu.unwrap_or(0),
-        );
-        inserted
+        )
     }
 
     fn set_timer(&self, kind: TimerKind, due: Duration) -> bool {
