@@ -583,7 +583,7 @@ impl Machine {
             self.panic_on_violation = saved;
             let mut world = self.shared.lock();
             if !world.halted {
-                world.check_nothing_queued();
+                world.check_nothing_queued(None, None);
             }
         }
         self.stop_cpus();

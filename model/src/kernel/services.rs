@@ -88,6 +88,17 @@ impl ModelKernel {
         drop(self.shared.yield_locked(world, cpu));
     }
 
+    /// What device removal checks before the device context is freed: flags every DPC, timer and
+    /// work item of this port that is still queued, set or running. The machine runs the same
+    /// check at teardown; a driver fragment calls this to model removal at a chosen moment.
+    pub fn check_device_free(&self) {
+        self.shared.schedule();
+        let cpu = self.shared.current_cpu();
+        self.shared
+            .lock()
+            .check_nothing_queued(Some(self.port), cpu);
+    }
+
     /// KeStallExecutionProcessor: busy-waits `micros` µs, charged to the running ISR/DPC's cost.
     pub fn stall(&self, micros: u64) {
         self.shared.schedule();

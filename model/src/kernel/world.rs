@@ -744,10 +744,12 @@ impl World {
 
     // ----- teardown checks --------------------------------------------------------------------
 
-    /// Flags every DPC, timer and work item of the machine that is still queued, set or running.
-    pub(crate) fn check_nothing_queued(&mut self) {
+    /// Flags every DPC, timer and work item (of `port`, or of every port) that is still queued,
+    /// set or running: what freeing the device context now would free under them.
+    pub(crate) fn check_nothing_queued(&mut self, port: Option<usize>, cpu: Option<usize>) {
+        let mine = |p: usize| port.is_none_or(|q| q == p);
         let mut found = Vec::new();
-        for (object, state) in &self.dpcs {
+        for (object, state) in self.dpcs.iter().filter(|(object, _)| mine(object.port())) {
             if state.queued.is_some() {
                 found.push(format!("{object:?} is still queued"));
             }
@@ -755,10 +757,10 @@ impl World {
                 found.push(format!("{object:?} is still running"));
             }
         }
-        for (port, kind) in self.timers.keys() {
+        for (port, kind) in self.timers.keys().filter(|(p, _)| mine(*p)) {
             found.push(format!("timer {kind:?} of port {port} is still set"));
         }
-        for ((port, kind), state) in &self.work_items {
+        for ((port, kind), state) in self.work_items.iter().filter(|((p, _), _)| mine(*p)) {
             if state.queued || state.running > 0 {
                 found.push(format!(
                     "work item {kind:?} of port {port} is still queued or running"
@@ -768,7 +770,7 @@ impl World {
         for what in found {
             self.violate(
                 rule::FREED_WHILE_QUEUED,
-                None,
+                cpu,
                 format!("device freed while {what}"),
             );
         }
