@@ -168,7 +168,9 @@ fn request_abort_if_enabled(state: &mut IsrState, wake: &mut Wakeups) {
 /// Tells the read path about stored bytes.
 fn note_arrival<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
     state.read.last_arrival = kernel.now();
-    let satisfied = state.read.wanted > 0 && state.rx.len() >= state.read.wanted;
+    // A read larger than the ring is fed every half ring, so the ring never has to hold it all.
+    let threshold = state.read.wanted.min(state.rx.capacity() / 2).max(1);
+    let satisfied = state.read.wanted > 0 && state.rx.len() >= threshold;
     if (satisfied || state.read.wake_on_arrival) && !state.read.dpc_requested {
         state.read.dpc_requested = true;
         state.read.wake_on_arrival = false;
