@@ -130,7 +130,8 @@ impl<K: Kernel> Device<K> {
                 return Err(NtStatus::INVALID_PARAMETER);
             }
             s.flow.escape_char = escape;
-            Ok(1)
+            // No output buffer: Information must stay within it (0).
+            Ok(0)
         })
     }
 

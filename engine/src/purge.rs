@@ -35,7 +35,8 @@ impl<K: Kernel> Device<K> {
         }
         // TXCLEAR: the driver keeps no transmit data that is not part of a pending write (writes
         // complete only when their bytes reach the UART), so there is nothing else to discard.
-        Ok(4)
+        // Information stays 0: PURGE has no output buffer for the I/O manager to copy into.
+        Ok(0)
     }
 
     /// ErrorAbort DPC: a line error with ERROR_ABORT on cancels every read and write.

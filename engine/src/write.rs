@@ -191,7 +191,7 @@ impl<K: Kernel> Device<K> {
             {
                 timeouts::disarm(&self.kernel, &mut shared.timers, TimerKind::ImmediateTotal);
                 if let Some(held) = shared.immediate.take() {
-                    let _ = done.push(held.request, NtStatus::SUCCESS, 1);
+                    let _ = done.push(held.request, NtStatus::SUCCESS, 0);
                 }
             }
             let Some(current) = shared.current_write.as_mut() else {
