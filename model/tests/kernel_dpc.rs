@@ -72,7 +72,7 @@ fn insert_during_the_routine_succeeds_and_the_routine_runs_again() {
             hooks.dpc(move |k, kind| {
                 if runs.fetch_add(1, SEQ) == 0 {
                     // The DPC was dequeued before its routine started, so this insert is TRUE.
-                    inserts.lock().unwrap().push(k.insert_dpc(kind));
+                    record(&inserts, k.insert_dpc(kind));
                 }
             });
         });
@@ -121,9 +121,7 @@ fn a_dpc_requeued_while_running_runs_again_concurrently_on_another_cpu() {
         });
         let job = machine.spawn(Some(1), Irql::PASSIVE, move || {
             yield_until(&k1, 500, || first_started.load(SEQ));
-            seen.lock()
-                .unwrap()
-                .push(k1.insert_dpc(DpcKind::ReadComplete));
+            record(&seen, k1.insert_dpc(DpcKind::ReadComplete));
         });
         assert!(machine.run_until_finished(job, MS));
         machine.run_until_idle(MS);

@@ -14,10 +14,7 @@ fn timer_machine(config: MachineConfig, fired: &Fired) -> serial_model::kernel::
     machine(config, move |_, hooks| {
         let fired = fired.clone();
         hooks.timer(move |k, kind| {
-            fired
-                .lock()
-                .unwrap()
-                .push((kind, k.now().as_100ns(), k.current_irql()));
+            record(&fired, (kind, k.now().as_100ns(), k.current_irql()));
         });
     })
 }
@@ -113,10 +110,7 @@ fn cancel_of_an_expired_timer_whose_dpc_is_queued_returns_false_and_the_dpc_stil
                 hooks.timer(move |k, kind| {
                     fired.lock().unwrap().push(kind);
                     if kind == TimerKind::ReadTotal {
-                        cancel_results
-                            .lock()
-                            .unwrap()
-                            .push(k.cancel_timer(TimerKind::ReadInterval));
+                        record(&cancel_results, k.cancel_timer(TimerKind::ReadInterval));
                     }
                 });
             })
@@ -145,10 +139,9 @@ fn a_timer_dpc_runs_on_some_cpu_at_dispatch_and_may_be_set_again_from_it() {
         machine(config(2, Strategy::Random { seed: 4 }), move |_, hooks| {
             let fired = fired.clone();
             hooks.timer(move |k, kind| {
-                let mut fired = fired.lock().unwrap();
-                fired.push(k.now().as_100ns());
-                if fired.len() < 3 {
-                    drop(fired);
+                let now = k.now().as_100ns();
+                record(&fired, now);
+                if entries(&fired).len() < 3 {
                     // A DPC re-arms its own timer (what a periodic timer would do).
                     assert!(!k.set_timer(kind, Duration::from_millis(2)));
                 }

@@ -25,6 +25,9 @@ thread_local! {
     static CURRENT: Cell<Option<(u64, usize)>> = const { Cell::new(None) };
 }
 
+/// How long the controller waits for a CPU that neither hands the baton on nor returns it.
+const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The unwind payload that ends a CPU thread at teardown; not an error.
 struct AbortRun;
 
@@ -111,6 +114,7 @@ impl Shared {
         let next = world.decide(me);
         if next != me {
             world.baton = next;
+            world.handoffs += 1;
             self.turn.notify_all();
             world = self.wait_turn(world, me);
         }
@@ -197,9 +201,39 @@ impl Shared {
     }
 
     /// Runs the controller until the world's goal is met or the run halts.
+    ///
+    /// # Panics
+    /// If a CPU keeps the baton for [`HANG_LIMIT`] of real time without reaching a kernel call:
+    /// it is blocked on something the model cannot see (a host lock held across a kernel call) or
+    /// loops without kernel calls. The machine is then abandoned.
     pub(crate) fn run_controller(&self) {
-        let world = self.lock();
-        drop(self.pass(world, Holder::Controller));
+        let mut world = self.lock();
+        let next = world.decide(Holder::Controller);
+        if next == Holder::Controller {
+            return;
+        }
+        world.baton = next;
+        world.handoffs += 1;
+        self.turn.notify_all();
+        let mut seen = world.handoffs;
+        while world.baton != Holder::Controller {
+            let (guard, timeout) =
+                self.turn.wait_timeout(world, HANG_LIMIT).unwrap_or_else(PoisonError::into_inner);
+            world = guard;
+            if timeout.timed_out() && world.baton != Holder::Controller && world.handoffs == seen {
+                world.hung = true;
+                let holder = world.baton;
+                let cpus = world.describe_cpus();
+                drop(world);
+                panic!(
+                    "serial-model: {holder:?} has run for {} s of real time without reaching a kernel call: \
+                     it is blocked outside the model (a host lock held across a kernel call?) or loops \
+                     without kernel calls; the machine is abandoned.{cpus}",
+                    HANG_LIMIT.as_secs()
+                );
+            }
+            seen = world.handoffs;
+        }
     }
 
     // ----- running work on a CPU --------------------------------------------------------------

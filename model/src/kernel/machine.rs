@@ -570,6 +570,13 @@ impl Machine {
             return;
         }
         self.finished = true;
+        if self.shared.lock().hung {
+            // A CPU thread is stuck outside the model: leave every thread and driver where it is.
+            for thread in &mut self.threads {
+                drop(thread.take());
+            }
+            return;
+        }
         let healthy = !self.shared.lock().halted && !std::thread::panicking();
         if healthy {
             let saved = self.panic_on_violation;

@@ -334,6 +334,10 @@ pub(crate) struct World {
     pub violations: Vec<Violation>,
     pub warnings: Vec<Violation>,
     pub halted: bool,
+    /// A CPU stopped handing the baton on (see `Shared::run_controller`); the machine is abandoned.
+    pub hung: bool,
+    /// Baton hand-overs so far (progress indicator for the hang detector).
+    pub handoffs: u64,
     pub trace: TraceHash,
     pub recent: VecDeque<String>,
     pub steps_this_instant: u64,
@@ -387,6 +391,8 @@ impl World {
             violations: Vec::new(),
             warnings: Vec::new(),
             halted: false,
+            hung: false,
+            handoffs: 0,
             trace: TraceHash::default(),
             recent: VecDeque::new(),
             steps_this_instant: 0,

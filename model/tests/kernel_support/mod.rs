@@ -124,6 +124,12 @@ pub fn log<T>() -> Log<T> {
     Arc::new(Mutex::new(Vec::new()))
 }
 
+/// Appends `value` to `log`. The value is computed before the host lock is taken: never hold a host
+/// lock across a kernel call, because a virtual CPU that blocks on one blocks the whole machine.
+pub fn record<T>(log: &Log<T>, value: T) {
+    log.lock().unwrap().push(value);
+}
+
 pub fn entries<T: Clone>(log: &Log<T>) -> Vec<T> {
     log.lock().unwrap().clone()
 }
