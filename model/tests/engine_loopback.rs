@@ -37,7 +37,7 @@ fn round_trip(len: usize, baud: u32) {
     // The wire is busy for exactly len character times; the last bytes below the FIFO trigger
     // level (8) wait for the character timeout (4 character times) before the ISR sees them.
     let ct = char_time(baud);
-    let chars = len as u64 + if len % 8 == 0 { 0 } else { 4 };
+    let chars = len as u64 + if len.is_multiple_of(8) { 0 } else { 4 };
     let expected = (chars * 10 * 10_000_000).div_ceil(u64::from(baud));
     let elapsed = read.completed_at - start;
     assert!(
