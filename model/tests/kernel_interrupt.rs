@@ -174,3 +174,77 @@ fn an_isr_that_never_clears_its_cause_is_an_interrupt_storm() {
     machine.run_until_idle(MS);
     assert_eq!(rules(&machine.finish()), [rule::INTERRUPT_STORM]);
 }
+
+#[test]
+fn an_isr_nested_on_a_cpu_spinning_for_a_spin_lock_completes() {
+    // CPU 1 holds the spin lock and wants the interrupt lock; CPU 0 spins for the spin lock and
+    // takes the interrupt meanwhile: the ISR must finish so that CPU 1 can go on (no deadlock).
+    for seed in 1..=20 {
+        let mut machine = machine(config(2, Strategy::Random { seed }), |_, hooks| {
+            hooks.isr(|k| {
+                for _ in 0..5 {
+                    k.yield_now();
+                }
+                k.set_test_line(false);
+                true
+            });
+        });
+        let k = machine.kernel(0);
+        let lock = k.new_spin_lock("S");
+        let held = flag();
+        let (k1, lock1, held1) = (k.clone(), lock.clone(), held.clone());
+        let owner = machine.spawn(Some(1), Irql::PASSIVE, move || {
+            let old = lock1.acquire();
+            held1.store(true, SEQ);
+            for _ in 0..5 {
+                k1.yield_now();
+            }
+            k1.set_test_line(true);
+            let dirql = k1.acquire_interrupt_lock();
+            k1.release_interrupt_lock(dirql);
+            lock1.release(old);
+        });
+        let spinner = machine.spawn(Some(0), Irql::PASSIVE, move || {
+            yield_until(&k, 100, || held.load(SEQ));
+            let old = lock.acquire();
+            lock.release(old);
+        });
+        machine.run_until_idle(MS);
+        assert!(
+            machine.finished(owner) && machine.finished(spinner),
+            "seed {seed}"
+        );
+        let violations = machine.finish();
+        assert!(violations.is_empty(), "seed {seed}: {violations:?}");
+    }
+}
+
+#[test]
+fn no_time_passes_while_a_dpc_runs_nested_in_a_delay() {
+    let times = log();
+    let mut machine = {
+        let times = times.clone();
+        machine(config(1, Strategy::Random { seed: 2 }), move |_, hooks| {
+            let times = times.clone();
+            hooks.timer(move |k, _| {
+                let start = k.now().as_100ns();
+                for _ in 0..10 {
+                    k.yield_now();
+                }
+                record(&times, (start, k.now().as_100ns()));
+            });
+        })
+    };
+    let k = machine.kernel(0);
+    let job = machine.spawn(None, Irql::PASSIVE, move || {
+        k.set_timer(
+            serial_engine::kernel::TimerKind::ReadTotal,
+            serial_engine::kernel::Duration::from_millis(2),
+        );
+        k.delay(serial_engine::kernel::Duration::from_millis(5));
+        assert_eq!(k.now().as_100ns(), 5 * MS);
+    });
+    assert!(machine.run_until_finished(job, 10 * MS));
+    assert_eq!(entries(&times), [(2 * MS, 2 * MS)]);
+    assert!(machine.finish().is_empty());
+}

@@ -124,10 +124,16 @@ impl Shared {
     /// Gives the baton to `cpu` with `action` and waits for it to come back (teardown).
     pub(crate) fn send(&self, cpu: usize, action: Action) {
         let mut world = self.lock();
-        world.cpus[cpu].mailbox = Some(super::world::ActionSlot(action));
+        // Whatever the mailbox held is dropped only after the world is unlocked (it may hold a
+        // request, whose drop check locks the world).
+        let stale = world.cpus[cpu]
+            .mailbox
+            .replace(super::world::ActionSlot(action));
         world.baton = Holder::Cpu(cpu);
+        world.handoffs += 1;
         self.turn.notify_all();
         drop(self.wait_turn(world, Holder::Controller));
+        drop(stale);
     }
 
     /// A scheduling point of busy `cpu`: other CPUs may run, and interrupts and DPCs may be
@@ -142,9 +148,13 @@ impl Shared {
             match world.cpus[cpu].mailbox.take().map(|slot| slot.0) {
                 None | Some(Action::Resume) => return world,
                 Some(Action::Run(work)) => {
+                    // Nested work (an ISR, a DPC) runs on top of whatever this CPU waits for:
+                    // the wait belongs to the interrupted code and resumes with it.
+                    let interrupted_wait = std::mem::replace(&mut world.cpus[cpu].wait, Wait::None);
                     drop(world);
                     self.run_work(cpu, work);
                     world = self.lock();
+                    world.cpus[cpu].wait = interrupted_wait;
                 }
                 Some(Action::Exit | Action::Abort) => {
                     drop(world);
@@ -217,8 +227,10 @@ impl Shared {
         self.turn.notify_all();
         let mut seen = world.handoffs;
         while world.baton != Holder::Controller {
-            let (guard, timeout) =
-                self.turn.wait_timeout(world, HANG_LIMIT).unwrap_or_else(PoisonError::into_inner);
+            let (guard, timeout) = self
+                .turn
+                .wait_timeout(world, HANG_LIMIT)
+                .unwrap_or_else(PoisonError::into_inner);
             world = guard;
             if timeout.timed_out() && world.baton != Holder::Controller && world.handoffs == seen {
                 world.hung = true;

@@ -602,13 +602,17 @@ impl Machine {
             }
         }
         let mut world = self.shared.lock();
-        for cpu in &mut world.cpus {
-            cpu.mailbox = None;
-        }
+        let stale: Vec<_> = world
+            .cpus
+            .iter_mut()
+            .filter_map(|cpu| cpu.mailbox.take())
+            .collect();
         for (id, completion) in world.new_completions.drain(..) {
             self.completions.insert(id, completion);
         }
         self.violations.clone_from(&world.violations);
+        drop(world);
+        drop(stale);
     }
 
     fn stop_cpus(&mut self) {

@@ -41,9 +41,11 @@
 //! * Interleaving happens only at kernel-service calls, not between arbitrary instructions. The
 //!   engine's shared state is only reachable through the locks, so no interleaving that matters
 //!   is lost, but plain data races outside the lock cells would not be found.
-//! * Interrupt delivery has latency: when the line is high the scheduler may still let other steps
-//!   happen first (never, on that CPU, code below DIRQL... only steps the strategy prefers).
-//!   RoundRobin and PCT deliver at once on the CPU they pick.
+//! * Interrupt delivery has latency: while the line is high, Random may still pick other steps
+//!   first (another CPU continues, the interrupted CPU runs on to its next kernel call), as real
+//!   interrupt routing and latency allow. RoundRobin and PCT deliver at once on the CPU they
+//!   pick. A level-triggered interrupt is not delivered twice at once (the IOAPIC masks it until
+//!   the ISR returns); a CPU at DIRQL never takes it.
 //! * A DPC queued on a CPU below DISPATCH preempts it at its next scheduling point (Windows: at
 //!   once). KeInsertQueueDpc never runs the routine synchronously. DPC importance and target
 //!   processors are not modelled: a DPC goes to the queue of the CPU that inserted it (CPU 0 from
@@ -58,6 +60,9 @@
 //!   on any CPU. A request not yet dispatched is cancelled by the "framework" itself.
 //! * ISR/DPC time is not measured but charged ([`CostBudget`]); virtual time does not pass while
 //!   code runs.
+//! * Driver code must not hold a host lock (a `std::sync::Mutex`) across a kernel call: a CPU
+//!   thread that blocks on one blocks the whole machine. The controller detects a CPU that keeps
+//!   the baton for a minute of real time and abandons the machine with a message.
 //! * Fatal conditions (deadlock, recursive acquire, delay above PASSIVE, unclaimed interrupt,
 //!   interrupt storm, panic) halt the run like a bug check; everything else is recorded and the
 //!   run goes on unless `fail_fast`.
