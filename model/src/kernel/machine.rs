@@ -37,6 +37,9 @@ const LIMITS: Limits = Limits {
     isrs_per_instant: 10_000,
 };
 
+/// STATUS_NO_SUCH_DEVICE: create on a port whose device never started.
+const NO_SUCH_DEVICE: NtStatus = NtStatus(0xC000_000E_u32 as i32);
+
 static NEXT_MACHINE: AtomicU64 = AtomicU64::new(1);
 
 /// Names a routine started with [`Machine::spawn`].
@@ -256,8 +259,13 @@ impl Machine {
 
     // ----- I/O --------------------------------------------------------------------------------
 
-    /// IRP_MJ_CREATE on `port` (PASSIVE), run to its end.
+    /// IRP_MJ_CREATE on `port` (PASSIVE), run to its end. A port whose hardware probe failed
+    /// has no started device: STATUS_NO_SUCH_DEVICE without calling the driver.
     pub fn open(&mut self, port: usize) -> NtStatus {
+        self.check_port(port);
+        if !self.hardware_present(port) {
+            return NO_SUCH_DEVICE;
+        }
         let status = match self.run_job(port, None, JobKind::Create, JOB_LIMIT) {
             Some(JobOutcome::Status(status)) => status,
             _ => panic!(
@@ -273,6 +281,7 @@ impl Machine {
 
     /// IRP_MJ_CLEANUP then IRP_MJ_CLOSE on `port` (PASSIVE), each run to its end.
     pub fn close(&mut self, port: usize) {
+        self.check_port(port);
         for kind in [JobKind::Cleanup, JobKind::Close] {
             if self.run_job(port, None, kind, JOB_LIMIT).is_none() {
                 panic!(
@@ -294,6 +303,14 @@ impl Machine {
         self.run_job(port, None, JobKind::PowerUp, JOB_LIMIT);
     }
 
+    fn check_port(&self, port: usize) {
+        assert!(
+            port < self.kernels.len(),
+            "serial-model: port {port} does not exist (the machine has {})",
+            self.kernels.len()
+        );
+    }
+
     /// Whether prepare-hardware found a UART on `port`.
     #[must_use]
     pub fn hardware_present(&self, port: usize) -> bool {
@@ -302,6 +319,7 @@ impl Machine {
 
     /// Queues an I/O request for `port`; it reaches the driver when a CPU picks it up.
     pub fn submit(&mut self, port: usize, operation: Operation) -> RequestHandle {
+        self.check_port(port);
         let mut world = self.shared.lock();
         let id = world.fresh_id();
         let (request, major) = ModelRequest::new(Arc::clone(&self.shared), id, operation);
@@ -641,6 +659,10 @@ impl Machine {
 
 impl Drop for Machine {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The test is failing for its own reasons: say how to rerun this machine's schedule.
+            eprintln!("{}", self.replay_line());
+        }
         if self.finished {
             return;
         }

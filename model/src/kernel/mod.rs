@@ -36,6 +36,29 @@
 //! * The test thread (the controller) gets the baton back when its goal is met at an instant where
 //!   no CPU can step (e.g. a request has completed), at its deadline, or when the run halts.
 //!
+//! # Using it
+//!
+//! ```
+//! use serial_ioctl::NtStatus;
+//! use serial_model::kernel::{Machine, MachineConfig, Operation};
+//! use serial_model::wire::Topology;
+//!
+//! // The seed and CPU count can be replaced from SERIAL_MODEL_SEED / SERIAL_MODEL_CPUS.
+//! let config = MachineConfig::from_env_or(MachineConfig { topology: Topology::Loopback, ..MachineConfig::default() });
+//! let mut machine = Machine::new(config);
+//! assert_eq!(machine.open(0), NtStatus::SUCCESS);
+//! machine.call(0, Operation::Write { data: b"hi".to_vec() });
+//! assert_eq!(machine.call(0, Operation::Read { len: 2 }).output, b"hi");
+//! machine.close(0);
+//! assert!(machine.finish().is_empty()); // or just drop it: violations then fail the test
+//! ```
+//!
+//! Kernel rules are tested without the engine: [`Machine::with_drivers`] hosts any [`Driver`]
+//! (e.g. one whose entry points are closures) on a [`NullBus`], [`Machine::spawn`] runs a routine
+//! at PASSIVE or DISPATCH on a chosen CPU, and [`ModelKernel`] offers the raw operations the engine
+//! boundary does not (raw spin locks, IRQL changes, KeRemoveQueueDpc, KeFlushQueuedDpcs, a test
+//! interrupt line, the device-removal check).
+//!
 //! # Where the model deliberately differs from Windows
 //!
 //! * Interleaving happens only at kernel-service calls, not between arbitrary instructions. The
