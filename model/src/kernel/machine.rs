@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use serial_engine::Device;
@@ -20,7 +20,8 @@ use super::services::ModelKernel;
 use super::stats::Stats;
 use super::verifier::Violation;
 use super::world::{
-    Action, CancelState, Goal, GoalKind, Job, JobKind, JobOutcome, Limits, RequestState, World,
+    Action, CancelState, Goal, GoalKind, Job, JobKind, JobOutcome, Limits, RequestState, SharedBus,
+    World,
 };
 use crate::board::Board;
 use serial_engine::kernel::RequestId;
@@ -91,6 +92,7 @@ impl Replay {
 /// See the [module documentation](crate::kernel) for how it schedules.
 pub struct Machine {
     shared: Arc<Shared>,
+    bus: SharedBus,
     threads: Vec<Option<JoinHandle<()>>>,
     kernels: Vec<ModelKernel>,
     completions: BTreeMap<u64, Completion>,
@@ -150,7 +152,11 @@ impl Machine {
         let panic_on_violation = config.panic_on_violation;
         let ports = bus.port_count();
         let id = NEXT_MACHINE.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Shared::new(id, World::new(config, bus, LIMITS)));
+        let bus: SharedBus = Arc::new(Mutex::new(bus));
+        let shared = Arc::new(Shared::new(
+            id,
+            World::new(config, Arc::clone(&bus), LIMITS),
+        ));
         let kernels: Vec<ModelKernel> = (0..ports)
             .map(|port| ModelKernel::new(Arc::clone(&shared), port))
             .collect();
@@ -169,6 +175,7 @@ impl Machine {
             .collect();
         Self {
             shared,
+            bus,
             threads,
             kernels,
             completions: BTreeMap::new(),
@@ -484,7 +491,7 @@ impl Machine {
     #[must_use]
     pub fn board(&self) -> BoardRef<'_> {
         BoardRef {
-            world: self.shared.lock(),
+            bus: self.bus.lock().unwrap_or_else(PoisonError::into_inner),
         }
     }
 
@@ -494,7 +501,7 @@ impl Machine {
     /// If the machine's hardware is not a [`Board`].
     pub fn board_mut(&mut self) -> BoardMut<'_> {
         BoardMut {
-            world: self.shared.lock(),
+            bus: self.bus.lock().unwrap_or_else(PoisonError::into_inner),
         }
     }
 
@@ -673,16 +680,16 @@ impl Drop for Machine {
     }
 }
 
-/// Read access to the board of a [`Machine`] (holds the machine's state while it lives).
+/// Read access to the board of a [`Machine`] (holds the hardware's lock while it lives; the
+/// machine cannot run meanwhile, but can be asked anything else).
 pub struct BoardRef<'a> {
-    world: MutexGuard<'a, World>,
+    bus: MutexGuard<'a, Box<dyn Bus>>,
 }
 
 impl Deref for BoardRef<'_> {
     type Target = Board;
     fn deref(&self) -> &Board {
-        self.world
-            .bus
+        self.bus
             .as_any()
             .downcast_ref::<Board>()
             .unwrap_or_else(|| panic!("this machine's hardware is not a Board"))
@@ -697,14 +704,13 @@ impl std::fmt::Debug for BoardRef<'_> {
 
 /// Write access to the board of a [`Machine`].
 pub struct BoardMut<'a> {
-    world: MutexGuard<'a, World>,
+    bus: MutexGuard<'a, Box<dyn Bus>>,
 }
 
 impl Deref for BoardMut<'_> {
     type Target = Board;
     fn deref(&self) -> &Board {
-        self.world
-            .bus
+        self.bus
             .as_any()
             .downcast_ref::<Board>()
             .unwrap_or_else(|| panic!("this machine's hardware is not a Board"))
@@ -713,8 +719,7 @@ impl Deref for BoardMut<'_> {
 
 impl DerefMut for BoardMut<'_> {
     fn deref_mut(&mut self) -> &mut Board {
-        self.world
-            .bus
+        self.bus
             .as_any_mut()
             .downcast_mut::<Board>()
             .unwrap_or_else(|| panic!("this machine's hardware is not a Board"))

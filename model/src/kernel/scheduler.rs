@@ -187,7 +187,7 @@ impl World {
             GoalKind::Job(id) => self.job_results.contains_key(&id),
             GoalKind::Complete(id) => self.requests.get(&id).is_none_or(|r| r.completed),
             GoalKind::Idle => {
-                self.quiet() && self.timers.is_empty() && self.bus.next_deadline().is_none()
+                self.quiet() && self.timers.is_empty() && self.bus().next_deadline().is_none()
             }
             GoalKind::Settle => self.quiet(),
         }
@@ -195,7 +195,7 @@ impl World {
 
     /// The next instant something happens by itself: hardware, a timer, a delay ending.
     fn next_event_time(&self) -> Option<u64> {
-        let hardware = self.bus.next_deadline().map(|t| t.max(self.now));
+        let hardware = self.bus().next_deadline().map(|t| t.max(self.now));
         let timers = self.timers.values().copied().min();
         let delays = self.cpus.iter().filter_map(|cpu| match cpu.wait {
             Wait::Until(t) if !cpu.dead => Some(t),
@@ -212,7 +212,7 @@ impl World {
             self.steps_this_instant = 0;
             self.isrs_this_instant = 0;
         }
-        self.bus.advance(self.now);
+        self.bus().advance(self.now);
         let now = self.now;
         let mut due: Vec<(u64, (usize, TimerKind))> = self
             .timers

@@ -195,12 +195,12 @@ impl ModelKernel {
         let now = world.now;
         if let Some(value) = write {
             world.stats.register_writes += 1;
-            world.bus.write(port, register.offset(), value, now);
+            world.bus().write(port, register.offset(), value, now);
             world.event(cpu, || format!("write {register:?} = {value:#04x}"));
             value
         } else {
             world.stats.register_reads += 1;
-            let value = world.bus.read(port, register.offset(), now);
+            let value = world.bus().read(port, register.offset(), now);
             world.event(cpu, || format!("read {register:?} -> {value:#04x}"));
             value
         }

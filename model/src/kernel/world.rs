@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serial_engine::kernel::{DpcKind, RequestId, TimerKind, WorkItemKind};
 use serial_ioctl::NtStatus;
@@ -307,6 +308,9 @@ pub(crate) struct Limits {
     pub isrs_per_instant: u64,
 }
 
+/// The hardware as the world and the controller share it.
+pub(crate) type SharedBus = Arc<Mutex<Box<dyn Bus>>>;
+
 pub(crate) struct World {
     pub config: MachineConfig,
     pub seed: u64,
@@ -314,7 +318,9 @@ pub(crate) struct World {
     pub baton: Holder,
     pub cpus: Vec<Cpu>,
     pub now: u64,
-    pub bus: Box<dyn Bus>,
+    /// The hardware, behind its own lock so that a test can hold the board while asking the
+    /// machine other things. Locked only briefly, always after the world.
+    pub bus: SharedBus,
     pub test_lines: Vec<bool>,
     pub in_service: Vec<Option<usize>>,
     pub locks: Vec<Lock>,
@@ -349,8 +355,11 @@ pub(crate) struct World {
 const RECENT_EVENTS: usize = 40;
 
 impl World {
-    pub(crate) fn new(config: MachineConfig, bus: Box<dyn Bus>, limits: Limits) -> Self {
-        let ports = bus.port_count();
+    pub(crate) fn new(config: MachineConfig, bus: SharedBus, limits: Limits) -> Self {
+        let ports = bus
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .port_count();
         let cpus = config.cpus.max(1);
         let seed = config.strategy.seed();
         let chooser = Chooser::new(config.strategy.clone(), cpus);
@@ -399,6 +408,11 @@ impl World {
             isrs_this_instant: 0,
             last_cpu: None,
         }
+    }
+
+    /// The hardware.
+    pub(crate) fn bus(&self) -> MutexGuard<'_, Box<dyn Bus>> {
+        self.bus.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn ports(&self) -> usize {
@@ -479,7 +493,7 @@ impl World {
 
     /// Whether `port`'s interrupt line is asserted (hardware or test line).
     pub(crate) fn line(&self, port: usize) -> bool {
-        self.test_lines.get(port).copied().unwrap_or(false) || self.bus.irq_line(port)
+        self.test_lines.get(port).copied().unwrap_or(false) || self.bus().irq_line(port)
     }
 
     pub(crate) const fn interrupt_lock(port: usize) -> LockId {
