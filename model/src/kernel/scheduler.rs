@@ -97,8 +97,13 @@ impl World {
                     self.stats.cpu_switches += 1;
                     self.last_cpu = Some(step.cpu);
                 }
-                self.trace.word(step.cpu as u64);
-                self.trace.bytes(format!("{:?}", step.kind).as_bytes());
+                let kind = match step.kind {
+                    StepKind::Isr(port) => 0x100 + port as u64,
+                    StepKind::Dpc => 1,
+                    StepKind::Resume => 2,
+                    StepKind::StartJob => 3,
+                };
+                self.trace.word((step.cpu as u64) << 32 | kind);
                 return self.apply(step, me);
             }
             if self
