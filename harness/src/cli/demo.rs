@@ -1,0 +1,48 @@
+//! `serial-harness demo`.
+
+use serial_harness::demo::{DemoOptions, run};
+use serial_harness::runner::DEFAULT_SEED;
+
+use super::{DemoArgs, EXIT_FAILED, EXIT_OK};
+
+pub fn demo(args: &DemoArgs) -> u8 {
+    let options = DemoOptions {
+        bytes: args.bytes,
+        baud: args.baud,
+        cpus: args.cpus.max(1),
+        seed: args.seed.unwrap_or(DEFAULT_SEED),
+    };
+    match run(options) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                println!(
+                    "loopback: {} bytes at {} baud 8N1 {} ({} read back)",
+                    report.bytes,
+                    report.baud,
+                    if report.matched { "came back intact" } else { "came back CORRUPTED" },
+                    report.received
+                );
+                println!(
+                    "virtual time: {:.3} ms (wire time {:.3} ms, {:.1} %)",
+                    report.elapsed_ms,
+                    report.wire_ms,
+                    if report.wire_ms > 0.0 { report.elapsed_ms / report.wire_ms * 100.0 } else { 0.0 }
+                );
+                #[allow(clippy::cast_precision_loss)]
+                let per_interrupt = report.bytes as f64 / report.interrupts.max(1) as f64;
+                println!(
+                    "interrupts: {} ({per_interrupt:.1} bytes each), DPCs: {}",
+                    report.interrupts, report.dpcs
+                );
+                println!("seed: {}", report.seed);
+            }
+            if report.matched { EXIT_OK } else { EXIT_FAILED }
+        }
+        Err(message) => {
+            eprintln!("demo failed: {message}");
+            EXIT_FAILED
+        }
+    }
+}

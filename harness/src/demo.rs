@@ -1,0 +1,132 @@
+//! The loopback demonstration: write a buffer through port 0 of a simulated machine with a
+//! loopback plug, read it back, and report what it took: bytes, virtual time, interrupts and DPCs.
+
+use serde::Serialize;
+use serial_ioctl::{SerialIoctl, handflow};
+
+use crate::backend::model::{ModelBench, ModelTarget};
+use crate::port::{Port, Topology};
+use crate::scenario::parse::fill_pattern;
+use crate::time::Timestamp;
+
+/// What to send.
+#[derive(Copy, Clone, Debug)]
+pub struct DemoOptions {
+    /// Bytes to send and receive.
+    pub bytes: usize,
+    /// Line rate.
+    pub baud: u32,
+    /// Virtual CPUs.
+    pub cpus: usize,
+    /// Scheduling seed.
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            bytes: 4096,
+            baud: 115_200,
+            cpus: 2,
+            seed: crate::runner::DEFAULT_SEED,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    /// Bytes written.
+    pub bytes: usize,
+    /// Line rate.
+    pub baud: u32,
+    /// Whether every byte came back, in order.
+    pub matched: bool,
+    /// Bytes read back.
+    pub received: usize,
+    /// Virtual time from the write's start to the read's completion, milliseconds.
+    pub elapsed_ms: f64,
+    /// The time the bytes need on the wire at 8N1 (10 bits each), milliseconds.
+    pub wire_ms: f64,
+    /// ISR invocations during the transfer.
+    pub interrupts: u64,
+    /// DPC routine runs during the transfer (custom and timer DPCs).
+    pub dpcs: u64,
+    /// The scheduling seed.
+    pub seed: u64,
+}
+
+/// Runs the demonstration.
+///
+/// # Errors
+/// A message when the driver refuses a step or the data does not come back in time.
+pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
+    let target = ModelTarget {
+        cpus: options.cpus,
+        ..ModelTarget::default()
+    };
+    let mut bench = ModelBench::new(target.config(Topology::Loopback, options.seed));
+    let mut port = bench
+        .open_port(0)
+        .map_err(|refused| format!("open failed: {}", refused.status))?;
+    let settings: [(SerialIoctl, Vec<u8>); 4] = [
+        (SerialIoctl::SetBaudRate, options.baud.to_le_bytes().to_vec()),
+        (SerialIoctl::SetLineControl, vec![0, 0, 8]),
+        (SerialIoctl::SetTimeouts, vec![0; 20]),
+        (SerialIoctl::SetHandflow, {
+            let mut input = Vec::with_capacity(16);
+            input.extend_from_slice(&handflow::DTR_CONTROL.to_le_bytes());
+            input.extend_from_slice(&handflow::RTS_CONTROL.to_le_bytes());
+            input.extend_from_slice(&2048i32.to_le_bytes());
+            input.extend_from_slice(&512i32.to_le_bytes());
+            input
+        }),
+    ];
+    for (ioctl, input) in settings {
+        let result = port
+            .device_control(ioctl.code(), &input, 0)
+            .map_err(|e| e.to_string())?;
+        if !result.status.is_success() {
+            return Err(format!("IOCTL_SERIAL_{} failed: {}", ioctl.name(), result.status));
+        }
+    }
+    let data = fill_pattern(options.bytes);
+    let machine = bench.machine();
+    let before = machine.borrow().stats();
+    let read = port.start_read(data.len()).map_err(|e| e.to_string())?;
+    let write = port.start_write(&data).map_err(|e| e.to_string())?;
+    #[allow(clippy::cast_precision_loss)]
+    let wire_ms = data.len() as f64 * 10.0 * 1000.0 / f64::from(options.baud.max(1));
+    // Generous: twice the wire time plus ten seconds of virtual time.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let limit = (wire_ms * 2.0) as u64 + 10_000;
+    let written = port
+        .wait(write, limit)
+        .map_err(|e| e.to_string())?
+        .ok_or("the write did not complete")?;
+    let received = port
+        .wait(read, limit)
+        .map_err(|e| e.to_string())?
+        .ok_or("the read did not complete: bytes were lost")?;
+    let after = machine.borrow().stats();
+    let _ = port.close();
+    let started: Timestamp = written.started.min(received.started);
+    let dpcs = |stats: &serial_model::kernel::Stats| {
+        stats
+            .total_dpc_runs()
+            .saturating_add(stats.timer_dpc_runs.values().sum::<u64>())
+    };
+    Ok(DemoReport {
+        bytes: data.len(),
+        baud: options.baud,
+        matched: received.data == data,
+        received: received.data.len(),
+        elapsed_ms: received.finished.millis_since(started),
+        wire_ms,
+        interrupts: after
+            .interrupts_delivered
+            .saturating_sub(before.interrupts_delivered),
+        dpcs: dpcs(&after).saturating_sub(dpcs(&before)),
+        seed: options.seed,
+    })
+}
