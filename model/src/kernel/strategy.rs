@@ -17,7 +17,9 @@ pub enum Strategy {
     /// Probabilistic concurrency testing: each CPU has a random priority, the highest-priority CPU
     /// that can run does, and at `depth - 1` random steps (within the first [`PCT_HORIZON`]
     /// decisions) the running CPU drops to the lowest priority. Finds bugs that need few ordering
-    /// constraints with a known probability per run.
+    /// constraints with a known probability per run. A pending interrupt is delivered first (to
+    /// the highest-priority CPU below DIRQL). A CPU that polls without ever blocking starves the
+    /// others after the last change point (reported as a livelock).
     Pct {
         /// The run's seed.
         seed: u64,
@@ -210,8 +212,16 @@ impl Chooser {
                 {
                     *priority = point as u64;
                 }
+                // Hardware does not wait for thread priorities: a pending interrupt goes first,
+                // to the highest-priority CPU that can take it.
+                let interrupts = steps
+                    .iter()
+                    .any(|step| matches!(step.kind, StepKind::Isr(_)));
                 let mut best: Option<(u64, usize)> = None;
-                for step in steps {
+                for step in steps
+                    .iter()
+                    .filter(|step| !interrupts || matches!(step.kind, StepKind::Isr(_)))
+                {
                     let priority = self.priorities.get(step.cpu).copied().unwrap_or(0);
                     if best.is_none_or(|(p, _)| priority > p) {
                         best = Some((priority, step.cpu));
