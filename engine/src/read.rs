@@ -174,9 +174,10 @@ impl<K: Kernel> Device<K> {
             return;
         }
         self.detach_read(shared);
-        self.start_reads(shared, done);
+        // Gathered before the next reads start, so a batch they fill cannot crowd it out.
         let copied = current.copied;
         let _ = done.push(current.held.request, status, copied);
+        self.start_reads(shared, done);
     }
 
     /// Stops timers and ISR signalling for the read that is leaving.
@@ -289,8 +290,8 @@ impl<K: Kernel> Device<K> {
         {
             if let Some(current) = shared.current_read.take() {
                 self.detach_read(shared);
-                self.start_reads(shared, done);
                 let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+                self.start_reads(shared, done);
             }
             return true;
         }

@@ -151,8 +151,9 @@ impl<K: Kernel> Device<K> {
             return;
         }
         self.detach_write(shared);
-        self.start_writes(shared, done);
+        // Gathered before the next entries start, so flushes they complete cannot crowd it out.
         let _ = done.push(current.held.request, status, information);
+        self.start_writes(shared, done);
     }
 
     /// Stops timers and the ISR's transmission of the leaving write; returns bytes already sent.
@@ -320,8 +321,8 @@ impl<K: Kernel> Device<K> {
         {
             if let Some(current) = shared.current_write.take() {
                 self.detach_write(shared);
-                self.start_writes(shared, done);
                 let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+                self.start_writes(shared, done);
             }
             return true;
         }
