@@ -19,7 +19,7 @@
 //! ```
 //!
 //! * Each virtual CPU is an OS thread, but exactly one thread holds the **baton** and runs (a
-//!   mutex-guarded [`world`] plus a condition variable); the others wait. Engine code therefore
+//!   mutex-guarded `World` plus a condition variable); the others wait. Engine code therefore
 //!   really interleaves, but only at the places the model chooses, so a run is a pure function of
 //!   the seed.
 //! * Every kernel-service call (register access, lock acquire/release, DPC insert, timer set and
@@ -33,6 +33,8 @@
 //! * **Time** advances only when no CPU has a step: it jumps to the next event (a board deadline,
 //!   a timer expiry quantized to the tick, the end of a `delay()`), so runs are exact and fast.
 //!   Expired timers queue their DPC on the CPU the strategy picks to take the clock interrupt.
+//! * [`explore_exhaustive`] replaces the strategy by a script and walks every combination of the
+//!   first N decisions depth-first, for scenarios small enough to enumerate.
 //! * The test thread (the controller) gets the baton back when its goal is met at an instant where
 //!   no CPU can step (e.g. a request has completed), at its deadline, or when the run halts.
 //!
@@ -66,8 +68,8 @@
 //!   is lost, but plain data races outside the lock cells would not be found.
 //! * Interrupt delivery has latency: while the line is high, Random may still pick other steps
 //!   first (another CPU continues, the interrupted CPU runs on to its next kernel call), as real
-//!   interrupt routing and latency allow. RoundRobin and PCT deliver at once on the CPU they
-//!   pick. A level-triggered interrupt is not delivered twice at once (the IOAPIC masks it until
+//!   interrupt routing and latency allow. RoundRobin delivers on the next CPU in turn that can take
+//!   it, PCT at once. A level-triggered interrupt is not delivered twice at once (the IOAPIC masks it until
 //!   the ISR returns); a CPU at DIRQL never takes it.
 //! * A DPC queued on a CPU below DISPATCH preempts it at its next scheduling point (Windows: at
 //!   once). KeInsertQueueDpc never runs the routine synchronously. DPC importance and target
