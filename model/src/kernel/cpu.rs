@@ -166,6 +166,10 @@ impl Shared {
 
     /// A scheduling point, if the caller is one of this machine's CPUs.
     pub(crate) fn schedule(&self) {
+        // A thread unwinding out of the driver (a panic, or teardown) gives no more turns away.
+        if std::thread::panicking() {
+            return;
+        }
         if let Some(cpu) = self.current_cpu() {
             drop(self.yield_locked(self.lock(), cpu));
         }
