@@ -269,3 +269,61 @@ fn scripted(schedule: &Schedule, options: usize) -> usize {
     schedule.record(Decision { chosen, options });
     chosen
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(cpu: usize, kind: StepKind) -> Step {
+        Step { cpu, kind }
+    }
+
+    #[test]
+    fn round_robin_rotates_cpus_and_prefers_the_interrupt_on_each() {
+        let mut chooser = Chooser::new(Strategy::RoundRobin, 2);
+        let steps = [
+            step(0, StepKind::Resume),
+            step(0, StepKind::Isr(0)),
+            step(1, StepKind::Resume),
+        ];
+        assert_eq!(chooser.pick(&steps, Some(0)), 1);
+        assert_eq!(chooser.pick(&steps, Some(0)), 2);
+        assert_eq!(chooser.pick(&steps, Some(1)), 1);
+    }
+
+    #[test]
+    fn pct_delivers_a_pending_interrupt_first() {
+        let mut chooser = Chooser::new(Strategy::Pct { seed: 3, depth: 2 }, 3);
+        let steps = [
+            step(0, StepKind::Resume),
+            step(1, StepKind::Dpc),
+            step(2, StepKind::Isr(1)),
+        ];
+        assert_eq!(chooser.pick(&steps, None), 2);
+    }
+
+    #[test]
+    fn a_script_is_followed_then_the_first_option_is_taken_and_all_is_logged() {
+        let schedule = Schedule::new(vec![2, 1]);
+        let mut chooser = Chooser::new(Strategy::Scripted(schedule.clone()), 2);
+        let steps = [
+            step(0, StepKind::Resume),
+            step(1, StepKind::Resume),
+            step(1, StepKind::Dpc),
+        ];
+        assert_eq!(chooser.pick(&steps, None), 2);
+        assert_eq!(chooser.pick_index(2), 1);
+        assert_eq!(chooser.pick(&steps, None), 0);
+        assert_eq!(
+            chooser.pick(&steps[..1], None),
+            0,
+            "a single option is no decision"
+        );
+        let logged: Vec<(usize, usize)> = schedule
+            .decisions()
+            .iter()
+            .map(|d| (d.chosen, d.options))
+            .collect();
+        assert_eq!(logged, [(2, 3), (1, 2), (0, 3)]);
+    }
+}
