@@ -96,11 +96,13 @@ pub fn update_line_holds(state: &mut IsrState, msr: u8) -> bool {
     before & !holds != 0
 }
 
-/// The free-space threshold at which receive flow control holds the peer.
+/// The free-space threshold at which receive flow control holds the peer. Called after a byte
+/// was stored: serial.sys tests `count before + 1 ≥ BufferSize − XoffLimit` before storing,
+/// i.e. the hold starts when the stored count reaches BufferSize − XoffLimit.
 fn throttle_needed(state: &IsrState) -> bool {
     let capacity = state.rx.capacity();
     let limit = usize::try_from(state.handflow.xoff_limit.max(0)).unwrap_or(0);
-    state.rx.len().saturating_add(1) >= capacity.saturating_sub(limit)
+    state.rx.len() >= capacity.saturating_sub(limit)
 }
 
 fn receive_flow_enabled(state: &IsrState) -> bool {
