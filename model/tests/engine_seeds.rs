@@ -12,7 +12,7 @@ use serial_ioctl::{NtStatus, SerialIoctl, ev, purge};
 use serial_model::kernel::{Machine, MachineConfig, Operation, Strategy};
 use serial_model::wire::Topology;
 
-const SEEDS_IN_CI: u64 = 24;
+const SEEDS_IN_CI: u64 = 64;
 
 fn seeds() -> u64 {
     std::env::var("SERIAL_MODEL_SWEEP")
