@@ -310,6 +310,7 @@ impl<K: Kernel> Device<K> {
         done: &mut Completions<K::Request>,
     ) -> bool {
         if let Some(current) = shared.current_read.as_mut()
+            && !done.is_full()
             && current.held.claim()
             && let Some(current) = shared.current_read.take()
         {
@@ -332,6 +333,13 @@ impl<K: Kernel> Device<K> {
         {
             let _ = done.push(held.request, NtStatus::CANCELLED, 0);
         }
-        shared.reads.iter().any(|held| !held.cancel_pending)
+        // Whatever did not fit in this batch (the current read included) needs another pass.
+        let unclaimed = |held: &Held<K::Request>| !held.cancel_pending;
+        shared.reads.iter().any(unclaimed)
+            || shared
+                .current_read
+                .as_ref()
+                .is_some_and(|c| unclaimed(&c.held))
+            || shared.resizing.as_ref().is_some_and(unclaimed)
     }
 }

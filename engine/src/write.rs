@@ -344,6 +344,7 @@ impl<K: Kernel> Device<K> {
         let selected = move |p: Purpose| include_flushes || p != Purpose::Flush;
         if let Some(current) = shared.current_write.as_mut()
             && selected(current.held.purpose)
+            && !done.is_full()
             && current.held.claim()
             && let Some(current) = shared.current_write.take()
         {
@@ -356,10 +357,13 @@ impl<K: Kernel> Device<K> {
             };
             let _ = done.push(held.request, NtStatus::CANCELLED, 0);
         }
-        let more = shared
-            .writes
-            .iter()
-            .any(|held| !held.cancel_pending && selected(held.purpose));
+        // Whatever did not fit in this batch (the current entry included) needs another pass.
+        let unclaimed = |held: &Held<K::Request>| !held.cancel_pending && selected(held.purpose);
+        let more = shared.writes.iter().any(unclaimed)
+            || shared
+                .current_write
+                .as_ref()
+                .is_some_and(|c| unclaimed(&c.held));
         if !more {
             self.start_writes(shared, done);
         }
