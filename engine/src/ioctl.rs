@@ -17,19 +17,21 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: ≤ DISPATCH.
     pub fn device_control(&self, mut request: K::Request, code: u32) {
-        let Some(ioctl) = SerialIoctl::from_code(code) else {
-            return Self::finish(request, NtStatus::INVALID_PARAMETER, 0);
-        };
+        let ioctl = SerialIoctl::from_code(code);
         let (open, blocked) = self.sync(|s| {
             let abort = s.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0;
             (s.open, abort && s.errors != 0)
         });
+        // Gate order (serial-semantics.md §1): not open, abort-on-error, then the code itself.
         if !open {
             return Self::finish(request, NtStatus::INVALID_DEVICE_REQUEST, 0);
         }
-        if blocked && ioctl != SerialIoctl::GetCommStatus {
+        if blocked && ioctl != Some(SerialIoctl::GetCommStatus) {
             return Self::finish(request, NtStatus::CANCELLED, 0);
         }
+        let Some(ioctl) = ioctl else {
+            return Self::finish(request, NtStatus::INVALID_PARAMETER, 0);
+        };
         if request.input().len() < ioctl.input_size()
             || request.output().len() < ioctl.output_size()
         {
