@@ -14,7 +14,7 @@ use crate::port::{BenchFactory, Counters};
 use crate::scenario::{Scenario, Verdict, execute};
 
 /// The master seed used when none is given.
-pub const DEFAULT_SEED: u64 = 0x5E71_A1;
+pub const DEFAULT_SEED: u64 = 0x005E_71A1;
 
 /// How one scenario ended, from the suite's point of view.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]

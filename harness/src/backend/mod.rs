@@ -3,7 +3,7 @@
 
 pub mod model;
 pub mod port_peer;
-#[cfg(windows)]
+#[cfg(any(windows, feature = "check-windows-backend"))]
 pub mod windows;
 pub mod windows_target;
 

@@ -19,13 +19,16 @@ use serial_ioctl::{SerialIoctl, handflow};
 use crate::port::{FrameSpec, LineChange, LineFault, Peer, Port, PortError, RequestHandle};
 use crate::time::Millis;
 
+/// Lets time pass for a peer (a thread sleep on real time).
+pub type Sleeper = Box<dyn FnMut(&mut dyn Port, Millis)>;
+
 /// The far end as a second port. See the module documentation.
 pub struct PortPeer {
     port: Box<dyn Port>,
     frame: FrameSpec,
     received: Vec<u8>,
     sending: Vec<RequestHandle>,
-    sleep: Box<dyn FnMut(&mut dyn Port, Millis)>,
+    sleep: Sleeper,
 }
 
 impl std::fmt::Debug for PortPeer {
@@ -45,7 +48,7 @@ impl PortPeer {
     /// [`PortError`] when the peer port cannot be configured.
     pub fn new(
         port: Box<dyn Port>,
-        sleep: Box<dyn FnMut(&mut dyn Port, Millis)>,
+        sleep: Sleeper,
     ) -> Result<Self, PortError> {
         let mut peer = Self {
             port,

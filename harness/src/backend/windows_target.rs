@@ -93,12 +93,12 @@ impl BenchFactory for WindowsTarget {
 
     fn create(&self, topology: Topology, _seed: u64) -> Result<Box<dyn Bench>, String> {
         self.supports(topology)?;
-        #[cfg(windows)]
+        #[cfg(any(windows, feature = "check-windows-backend"))]
         {
             super::windows::WindowsBench::new(self, topology)
                 .map(|bench| Box::new(bench) as Box<dyn Bench>)
         }
-        #[cfg(not(windows))]
+        #[cfg(not(any(windows, feature = "check-windows-backend")))]
         {
             Err(format!(
                 "{}: real COM ports can only be opened on Windows",
@@ -153,7 +153,7 @@ mod tests {
         assert_eq!(pair.name(), "COM3+COM4");
     }
 
-    #[cfg(not(windows))]
+    #[cfg(not(any(windows, feature = "check-windows-backend")))]
     #[test]
     fn real_ports_need_windows() {
         let bare = WindowsTarget::parse("COM3").unwrap();

@@ -88,9 +88,9 @@ pub fn render(runs: &[(&str, &[ScenarioReport])]) -> String {
                         escape(&report.replay)
                     );
                     if !report.trace.is_empty() {
-                        let _ = write!(
+                        let _ = writeln!(
                             xml,
-                            "      <system-out>{}</system-out>\n",
+                            "      <system-out>{}</system-out>",
                             escape(&report.trace.join("\n"))
                         );
                     }
