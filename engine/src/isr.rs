@@ -8,8 +8,8 @@ use crate::flow_control;
 use crate::kernel::{DpcKind, Kernel, Register};
 use crate::state::IsrState;
 use crate::uart::{
-    IIR_CTI, IIR_ID_MASK, IIR_MS, IIR_NO_INTERRUPT, IIR_RDA, IIR_RLS, IIR_THRE, LSR_BI, LSR_DR,
-    LSR_ERRORS, LSR_FE, LSR_OE, LSR_PE, LSR_THRE, MCR_RTS,
+    FCR_ENABLE, IIR_CTI, IIR_ID_MASK, IIR_MS, IIR_NO_INTERRUPT, IIR_RDA, IIR_RLS, IIR_THRE, LSR_BI,
+    LSR_DR, LSR_ERRORS, LSR_FE, LSR_OE, LSR_PE, LSR_THRE, MCR_RTS,
 };
 
 /// Upper bound on IIR passes per interrupt, so a stuck UART cannot hold the CPU at DIRQL.
@@ -363,7 +363,12 @@ fn transmit<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8, wake: &
     let holds = state.flow.tx_holds;
     let only_xoff_hold = holds & !hold::TX_WAITING_FOR_XON == 0;
     let mut written: usize = 0;
-    let budget = usize::from(fifo_depth.max(1));
+    // Without the FIFO (SET_FIFO_CONTROL may turn it off) THR holds a single byte.
+    let budget = if state.fcr & FCR_ENABLE == 0 {
+        1
+    } else {
+        usize::from(fifo_depth.max(1))
+    };
     let toggle = state.handflow.flow_replace & handflow::RTS_MASK == handflow::TRANSMIT_TOGGLE;
     let send = |kernel: &K, state: &mut IsrState, written: &mut usize, byte: u8| {
         if toggle && state.mcr & MCR_RTS == 0 {
