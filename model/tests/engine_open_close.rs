@@ -24,6 +24,20 @@ fn done(m: &Machine, handle: RequestHandle) -> Completion {
         .unwrap_or_else(|| panic!("request #{} not completed\n{}", handle.id, m.report()))
 }
 
+/// Lets everything submitted so far reach the driver, so requests arrive in program order
+/// (requests submitted at one instant are otherwise dispatched concurrently, in any order).
+fn dispatch(m: &mut Machine) {
+    let now = m.now();
+    m.run_until(now);
+}
+
+/// Submits `operation` to port 0 and dispatches it.
+fn submit(m: &mut Machine, operation: Operation) -> RequestHandle {
+    let handle = m.submit(0, operation);
+    dispatch(m);
+    handle
+}
+
 fn end(mut m: Machine) {
     m.close(0);
     let violations = m.finish();
@@ -46,7 +60,7 @@ fn open_is_exclusive_and_reopen_works() {
     for round in 0..3 {
         assert_eq!(m.open(0), NtStatus::SUCCESS, "reopen {round}");
         assert_eq!(m.open(0), NtStatus::ACCESS_DENIED);
-        let r = m.submit(0, Operation::Read { len: 2 });
+        let r = submit(&mut m, Operation::Read { len: 2 });
         let now = m.now();
         peer_send(&mut m, b"hi", now);
         let r = m.run_until_complete(r, 100 * MS).unwrap();
@@ -153,14 +167,18 @@ fn cleanup_cancels_every_pending_request() {
         reserved: [0; 3],
     };
     let handles = vec![
-        m.submit(0, Operation::Read { len: 10 }),
-        m.submit(0, Operation::Read { len: 10 }),
-        m.submit(0, Operation::Write { data: payload(20) }),
-        m.submit(0, Operation::Write { data: payload(20) }),
-        start_ioctl(&mut m, 0, SerialIoctl::XoffCounter, &bytes!(counter), 0),
-        m.submit(0, Operation::Flush),
+        submit(&mut m, Operation::Read { len: 10 }),
+        submit(&mut m, Operation::Read { len: 10 }),
+        submit(&mut m, Operation::Write { data: payload(20) }),
+        submit(&mut m, Operation::Write { data: payload(20) }),
+        {
+            let h = start_ioctl(&mut m, 0, SerialIoctl::XoffCounter, &bytes!(counter), 0);
+            dispatch(&mut m);
+            h
+        },
+        submit(&mut m, Operation::Flush),
         start_wait(&mut m, 0),
-        start_ioctl(&mut m, 0, SerialIoctl::ImmediateChar, &[b'!'], 0),
+        start_ioctl(&mut m, 0, SerialIoctl::ImmediateChar, b"!", 0),
     ];
     m.run_for(100 * MS);
     for &h in &handles {
@@ -338,7 +356,7 @@ fn per_open_state_is_reset_at_every_open() {
     assert_eq!(status.errors & error::FRAMING, 0);
     assert_eq!((status.errors, status.amount_in_in_queue), (0, 0));
     // The LSRMST escape is off again: a received escape byte is not doubled.
-    let r = m.submit(0, Operation::Read { len: 2 });
+    let r = submit(&mut m, Operation::Read { len: 2 });
     let now = m.now();
     peer_send(&mut m, &[ESCAPE, b'.'], now);
     let r = m.run_until_complete(r, 100 * MS).unwrap();

@@ -25,17 +25,24 @@ fn purge_ok(m: &mut Machine, mask: u32) {
     assert_eq!(c.information, 0, "{c:?}");
 }
 
+/// Lets everything submitted so far reach the driver, so requests arrive in program order
+/// (requests submitted at one instant are otherwise dispatched concurrently, in any order).
+fn dispatch(m: &mut Machine) {
+    let now = m.now();
+    m.run_until(now);
+}
+
 fn read(m: &mut Machine, len: usize) -> RequestHandle {
-    m.submit(0, Operation::Read { len })
+    let handle = m.submit(0, Operation::Read { len });
+    dispatch(m);
+    handle
 }
 
 fn write(m: &mut Machine, data: &[u8]) -> RequestHandle {
-    m.submit(
-        0,
-        Operation::Write {
-            data: data.to_vec(),
-        },
-    )
+    let data = data.to_vec();
+    let handle = m.submit(0, Operation::Write { data });
+    dispatch(m);
+    handle
 }
 
 fn pending(m: &Machine, handle: RequestHandle) -> bool {
@@ -154,6 +161,7 @@ fn rxabort_cancels_a_queued_set_queue_size() {
         }),
         0,
     );
+    dispatch(&mut m);
     m.run_for(MS);
     assert!(pending(&m, grow), "serialized behind the read");
     purge_ok(&mut m, purge::RXABORT);
@@ -169,7 +177,7 @@ fn txabort_spares_the_immediate_character() {
     let mut m = peer_machine();
     ok(ioctl(&mut m, 0, SerialIoctl::SetBreakOn, &[], 0));
     let w = write(&mut m, b"dropped");
-    let imm = start_ioctl(&mut m, 0, SerialIoctl::ImmediateChar, &[b'!'], 0);
+    let imm = start_ioctl(&mut m, 0, SerialIoctl::ImmediateChar, b"!", 0);
     m.run_for(10 * MS);
     assert!(
         pending(&m, imm),

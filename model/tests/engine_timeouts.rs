@@ -44,8 +44,22 @@ fn byte_ending_at(m: &mut Machine, byte: u8, end: u64) {
     assert_eq!(ends, [end]);
 }
 
+/// Lets everything submitted so far reach the driver, so requests arrive in program order
+/// (requests submitted at one instant are otherwise dispatched concurrently, in any order).
+fn dispatch(m: &mut Machine) {
+    let now = m.now();
+    m.run_until(now);
+}
+
+/// Submits `operation` to port 0 and dispatches it.
+fn submit(m: &mut Machine, operation: Operation) -> RequestHandle {
+    let handle = m.submit(0, operation);
+    dispatch(m);
+    handle
+}
+
 fn read(m: &mut Machine, len: usize) -> RequestHandle {
-    m.submit(0, Operation::Read { len })
+    submit(m, Operation::Read { len })
 }
 
 fn pending(m: &Machine, handle: RequestHandle) -> bool {
@@ -450,7 +464,7 @@ fn zero_length_read_and_write_complete_at_once() {
             m.run_for(MS);
         }
         let r = read(&mut m, 0);
-        let w = m.submit(0, Operation::Write { data: Vec::new() });
+        let w = submit(&mut m, Operation::Write { data: Vec::new() });
         for handle in [r, w] {
             let c = finish(&mut m, handle);
             assert_eq!((c.status, c.information), (NtStatus::SUCCESS, 0));
@@ -495,7 +509,7 @@ fn write_held_from_the_start_times_out_with_nothing_sent() {
     cts_handshake(&mut m); // the peer holds CTS low
     set_timeouts(&mut m, 0, 0, 0, 0, 3, 20);
     let t0 = m.now();
-    let w = m.submit(0, Operation::Write { data: payload(10) });
+    let w = submit(&mut m, Operation::Write { data: payload(10) });
     let c = finish(&mut m, w);
     assert_eq!((c.status, c.information), (NtStatus::TIMEOUT, 0));
     assert!(c.status.is_success());
@@ -516,7 +530,7 @@ fn write_stopped_by_cts_partway_reports_the_bytes_handed_to_the_uart() {
     let t1 = m.now();
     peer_cts(&mut m, false, t1 + 30 * MS);
     let data = payload(100);
-    let w = m.submit(0, Operation::Write { data: data.clone() });
+    let w = submit(&mut m, Operation::Write { data: data.clone() });
     let c = finish(&mut m, w);
     assert_eq!(c.status, NtStatus::TIMEOUT);
     assert_eq!(c.completed_at, t1 + 150 * MS, "100·1 + 50 ms");
@@ -552,7 +566,7 @@ fn write_stopped_by_set_xoff_partway_reports_the_bytes_handed_to_the_uart() {
     set_timeouts(&mut m, 0, 0, 0, 0, 0, 40);
     let t0 = m.now();
     let data = payload(100);
-    let w = m.submit(0, Operation::Write { data: data.clone() });
+    let w = submit(&mut m, Operation::Write { data: data.clone() });
     m.run_until(t0 + 20 * MS);
     ok(ioctl(&mut m, 0, SerialIoctl::SetXoff, &[], 0));
     let c = finish(&mut m, w);
@@ -591,10 +605,10 @@ fn flush_with_nothing_queued_completes_at_once() {
 #[test]
 fn flush_completes_after_every_earlier_write() {
     let mut m = peer_port();
-    let w1 = m.submit(0, Operation::Write { data: payload(30) });
-    let w2 = m.submit(0, Operation::Write { data: payload(30) });
-    let f = m.submit(0, Operation::Flush);
-    let w3 = m.submit(0, Operation::Write { data: payload(30) });
+    let w1 = submit(&mut m, Operation::Write { data: payload(30) });
+    let w2 = submit(&mut m, Operation::Write { data: payload(30) });
+    let f = submit(&mut m, Operation::Flush);
+    let w3 = submit(&mut m, Operation::Write { data: payload(30) });
     let f = finish(&mut m, f);
     let w1 = finish(&mut m, w1);
     let w2 = finish(&mut m, w2);
@@ -619,8 +633,8 @@ fn flush_completes_after_every_earlier_write() {
 fn many_flushes_behind_a_held_write_all_complete_after_it() {
     let mut m = peer_port();
     ok(ioctl(&mut m, 0, SerialIoctl::SetXoff, &[], 0));
-    let w = m.submit(0, Operation::Write { data: payload(10) });
-    let flushes: Vec<_> = (0..12).map(|_| m.submit(0, Operation::Flush)).collect();
+    let w = submit(&mut m, Operation::Write { data: payload(10) });
+    let flushes: Vec<_> = (0..12).map(|_| submit(&mut m, Operation::Flush)).collect();
     m.run_for(100 * MS);
     assert!(pending(&m, w));
     assert!(
@@ -644,8 +658,8 @@ fn flush_is_not_subject_to_write_timeouts() {
     set_timeouts(&mut m, 0, 0, 0, 0, 0, 20);
     ok(ioctl(&mut m, 0, SerialIoctl::SetXoff, &[], 0));
     let t0 = m.now();
-    let w = m.submit(0, Operation::Write { data: payload(10) });
-    let f = m.submit(0, Operation::Flush);
+    let w = submit(&mut m, Operation::Write { data: payload(10) });
+    let f = submit(&mut m, Operation::Flush);
     let w = finish(&mut m, w);
     assert_eq!((w.status, w.information), (NtStatus::TIMEOUT, 0));
     assert_eq!(w.completed_at, t0 + 20 * MS);
