@@ -84,11 +84,13 @@ impl<K: Kernel> Device<K> {
                 copied,
                 target,
                 interval,
+                settled: None,
             };
             if copied >= target {
                 if current.held.claim() {
                     let _ = done.push(current.held.request, NtStatus::SUCCESS, copied);
                 } else {
+                    current.settled = Some(NtStatus::SUCCESS);
                     shared.current_read = Some(current);
                 }
                 continue;
@@ -169,7 +171,8 @@ impl<K: Kernel> Device<K> {
             return;
         };
         if !current.held.claim() {
-            // The cancel callback owns it now; it will find it here.
+            // The cancel callback owns it now; it will find it here and complete it as decided.
+            current.settled = Some(status);
             shared.current_read = Some(current);
             return;
         }
@@ -290,7 +293,12 @@ impl<K: Kernel> Device<K> {
         {
             if let Some(current) = shared.current_read.take() {
                 self.detach_read(shared);
-                let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+                // A read that was already complete when the cancel came keeps its data.
+                let (status, information) = match current.settled {
+                    Some(status) => (status, current.copied),
+                    None => (NtStatus::CANCELLED, 0),
+                };
+                let _ = done.push(current.held.request, status, information);
                 self.start_reads(shared, done);
             }
             return true;

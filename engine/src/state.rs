@@ -203,6 +203,9 @@ pub struct CurrentRead<R> {
     pub target: usize,
     /// Interval timeout, once the first byte has arrived it runs.
     pub interval: Option<crate::kernel::Duration>,
+    /// The outcome decided (bytes already copied in) while the read's cancel callback was on its
+    /// way: the callback completes it with this status and the data, so no byte is lost.
+    pub settled: Option<serial_ioctl::NtStatus>,
 }
 
 /// The current entry of the write queue.

@@ -1,0 +1,473 @@
+//! Races between the engine's claimants of one request (serial-semantics.md §6.4), each run under
+//! many schedules: 50 seeds (random and PCT strategies alternating) on 2 and on 4 CPUs.
+//!
+//! A race is staged by occupying every CPU at PASSIVE_LEVEL until the instant the hardware acts
+//! (a byte completes a read, a modem line changes, a timer falls due): the cancel callback, IOCTL
+//! or cleanup queued meanwhile can only start at that instant, so the strategy interleaves it with
+//! the ISR, the DPCs and the timer DPCs of that instant. Every run must end with each request
+//! completed exactly once and no verifier finding; a failure prints the seed's replay line.
+
+#[macro_use]
+mod engine_support;
+
+use engine_support::*;
+use serial_engine::kernel::{Duration, Kernel};
+use serial_ioctl::{NtStatus, SerialIoctl, ev, handflow, purge};
+use serial_model::kernel::{
+    Completion, Irql, Machine, MachineConfig, Operation, RequestHandle, SEED_VAR, Strategy,
+};
+use serial_model::uart::FrameFormat;
+use serial_model::wire::Topology;
+
+const SEEDS: u64 = 50;
+
+/// One scenario's verdict: `Err` describes the first wrong outcome.
+type Outcome = Result<(), String>;
+
+macro_rules! check {
+    ($cond:expr, $($message:tt)+) => {
+        if !$cond {
+            return Err(format!($($message)+));
+        }
+    };
+}
+
+/// The strategy for `seed`: random schedules for even seeds, PCT (depth 3) for odd ones.
+fn strategy(seed: u64) -> Strategy {
+    if seed.is_multiple_of(2) {
+        Strategy::Random { seed }
+    } else {
+        Strategy::Pct { seed, depth: 3 }
+    }
+}
+
+/// Runs `scenario` once per seed on `cpus` CPUs (or once, as the replay line says, when
+/// SERIAL_MODEL_SEED is set), each on a fresh machine with a scripted peer and exact timers.
+fn across_schedules(
+    cpus: usize,
+    tweak: fn(&mut MachineConfig),
+    scenario: fn(&mut Race) -> Outcome,
+) {
+    let replay = std::env::var(SEED_VAR)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok());
+    let seeds: Vec<u64> = match replay {
+        Some(seed) => vec![seed],
+        None => (0..SEEDS).map(|i| 0xACE0 + i).collect(),
+    };
+    for seed in seeds {
+        let mut config = MachineConfig {
+            topology: Topology::Peer,
+            timer_tick: 1,
+            cpus,
+            strategy: strategy(seed),
+            panic_on_violation: false,
+            ..MachineConfig::default()
+        };
+        tweak(&mut config);
+        let config = MachineConfig::from_env_or(config);
+        let cpus = config.cpus;
+        let mut race = Race {
+            m: Machine::new(config),
+            cpus,
+        };
+        let replay_line = race.m.replay_line();
+        let outcome = scenario(&mut race);
+        let report = race.m.report();
+        let violations = race.m.finish();
+        if let Err(wrong) = outcome {
+            panic!("seed {seed}, {cpus} CPUs: {wrong}\n{report}");
+        }
+        assert!(
+            violations.is_empty(),
+            "seed {seed}, {cpus} CPUs: {violations:#?}\n{replay_line}"
+        );
+    }
+}
+
+struct Race {
+    m: Machine,
+    cpus: usize,
+}
+
+impl Race {
+    /// Occupies every CPU at PASSIVE until `at`: work queued now starts at `at`.
+    fn hold_cpus_until(&mut self, at: u64) {
+        let now = self.m.now();
+        assert!(at > now);
+        for cpu in 0..self.cpus {
+            let kernel = self.m.kernel(0);
+            self.m.spawn(Some(cpu), Irql::PASSIVE, move || {
+                kernel.delay(Duration::from_100ns(at - now));
+            });
+        }
+        self.m.run_until(now);
+    }
+
+    fn wait_for(&mut self, handle: RequestHandle) -> Result<Completion, String> {
+        self.m
+            .run_until_complete(handle, 10_000 * MS)
+            .ok_or_else(|| format!("request #{} never completed", handle.id))
+    }
+
+    fn drain(&mut self) -> Result<Vec<u8>, String> {
+        set_timeouts(&mut self.m, 0, u32::MAX, 0, 0, 0, 0);
+        let r = self.m.submit(0, Operation::Read { len: 4096 });
+        let c = self.wait_for(r)?;
+        check!(c.status == NtStatus::SUCCESS, "drain: {c:?}");
+        Ok(c.output)
+    }
+}
+
+fn default_device(_: &mut MachineConfig) {}
+
+/// End of the `count`th of a burst of 9600 8N1 characters started at `start`.
+fn char_end(start: u64, count: u64) -> u64 {
+    start + FrameFormat::eight_n_one(9600).characters_time(count)
+}
+
+// ----- cancel vs the completion DPC of a satisfied read --------------------------------------------
+
+/// A read of 8 is satisfied by the 8th byte at T (the FIFO trigger is 8, so one ISR stores all
+/// eight); its cancel callback runs at T too. Either SUCCESS with all 8 bytes, or CANCELLED with
+/// none and all 8 still readable.
+fn cancel_vs_satisfied_read(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    let data = payload(8);
+    let t0 = m.now() + MS;
+    let r = m.submit(0, Operation::Read { len: 8 });
+    peer_send(m, &data, t0);
+    let t = char_end(t0, 8);
+    race.hold_cpus_until(t);
+    race.m.cancel(r);
+    let c = race.wait_for(r)?;
+    match (c.status, c.information) {
+        (NtStatus::SUCCESS, 8) => {
+            check!(
+                c.output == data,
+                "SUCCESS with the wrong bytes {:?}",
+                c.output
+            );
+            let rest = race.drain()?;
+            check!(rest.is_empty(), "bytes delivered twice: {rest:?}");
+        }
+        (NtStatus::CANCELLED, 0) => {
+            let rest = race.drain()?;
+            check!(rest == data, "cancelled read lost bytes: left {rest:?}");
+        }
+        _ => return Err(format!("read ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn cancel_vs_satisfied_read_2_cpus() {
+    across_schedules(2, default_device, cancel_vs_satisfied_read);
+}
+
+#[test]
+fn cancel_vs_satisfied_read_4_cpus() {
+    across_schedules(4, default_device, cancel_vs_satisfied_read);
+}
+
+// ----- total vs interval timer ------------------------------------------------------------------------
+
+fn trigger_one(config: &mut MachineConfig) {
+    config.device.rx_fifo_trigger = 1;
+}
+
+/// RI 10 ms and RC 20 ms with one byte at 10 ms: both timers fall due at 20 ms. The read ends once,
+/// STATUS_TIMEOUT with the byte, at exactly 20 ms; the loser's DPC must not touch the next read,
+/// which starts then and times out 20 ms later.
+fn total_vs_interval(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    set_timeouts(m, 0, 10, 0, 20, 0, 0);
+    let t0 = m.now();
+    let first = m.submit(0, Operation::Read { len: 4 });
+    m.run_until(t0); // dispatched before the second
+    let second = m.submit(0, Operation::Read { len: 4 });
+    let char_time = FrameFormat::eight_n_one(9600).character_time();
+    peer_send(m, b"z", t0 + 10 * MS - char_time);
+    let c1 = race.wait_for(first)?;
+    check!(
+        (c1.status, c1.output.as_slice(), c1.completed_at)
+            == (NtStatus::TIMEOUT, &b"z"[..], t0 + 20 * MS),
+        "first read: {c1:?}"
+    );
+    let c2 = race.wait_for(second)?;
+    check!(
+        (c2.status, c2.information, c2.completed_at) == (NtStatus::TIMEOUT, 0, t0 + 40 * MS),
+        "second read: {c2:?}"
+    );
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn total_vs_interval_2_cpus() {
+    across_schedules(2, trigger_one, total_vs_interval);
+}
+
+#[test]
+fn total_vs_interval_4_cpus() {
+    across_schedules(4, trigger_one, total_vs_interval);
+}
+
+// ----- cancel of a write mid-transmission -------------------------------------------------------------
+
+/// A 100-byte write at 115200 is cancelled at a character boundary that varies with the seed. The
+/// peer gets a prefix of the data, then the next write's bytes, nothing else.
+fn cancel_write_mid_transmission(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 115_200);
+    let data = payload(100);
+    let t0 = m.now();
+    let w = m.submit(0, Operation::Write { data: data.clone() });
+    let boundary = 1 + race.m.seed() % 100;
+    let at = t0 + FrameFormat::eight_n_one(115_200).characters_time(boundary);
+    race.hold_cpus_until(at);
+    race.m.cancel(w);
+    let c = race.wait_for(w)?;
+    check!(
+        (c.status, c.information) == (NtStatus::CANCELLED, 0)
+            || (c.status, c.information) == (NtStatus::SUCCESS, 100),
+        "write ended {c:?}"
+    );
+    let next = race.m.submit(
+        0,
+        Operation::Write {
+            data: b"END".to_vec(),
+        },
+    );
+    let n = race.wait_for(next)?;
+    check!(
+        (n.status, n.information) == (NtStatus::SUCCESS, 3),
+        "next write {n:?}"
+    );
+    race.m.run_for(20 * MS);
+    let got = peer_received(&race.m);
+    let sent = got.len().saturating_sub(3);
+    check!(got.len() >= 3 && got[sent..] == *b"END", "peer got {got:?}");
+    check!(
+        got[..sent] == data[..sent],
+        "peer got a non-prefix: {got:?}"
+    );
+    if c.status == NtStatus::SUCCESS {
+        check!(sent == 100, "a successful write lost bytes");
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn cancel_write_mid_transmission_2_cpus() {
+    across_schedules(2, default_device, cancel_write_mid_transmission);
+}
+
+#[test]
+fn cancel_write_mid_transmission_4_cpus() {
+    across_schedules(4, default_device, cancel_write_mid_transmission);
+}
+
+// ----- mask change during a pending wait --------------------------------------------------------------
+
+/// A wait on CTS is pending; at T the peer raises CTS and SET_WAIT_MASK(CTS) starts. The pending
+/// wait completes SUCCESS with 0 (mask change) or CTS (the event), and the CTS event is reported
+/// exactly once across it and the next wait.
+fn mask_change_vs_event(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    ok(set_wait_mask(m, 0, ev::CTS));
+    let first = start_wait(m, 0);
+    let t = m.now() + 5 * MS;
+    peer_lines(m, lines(true, false, false, false), t);
+    race.hold_cpus_until(t);
+    let set = start_ioctl(
+        &mut race.m,
+        0,
+        SerialIoctl::SetWaitMask,
+        &ev::CTS.to_le_bytes(),
+        0,
+    );
+    let set = race.wait_for(set)?;
+    check!(set.status == NtStatus::SUCCESS, "SET_WAIT_MASK {set:?}");
+    let w1 = race.wait_for(first)?;
+    check!(
+        w1.status == NtStatus::SUCCESS && w1.information == 4,
+        "first wait {w1:?}"
+    );
+    let mask1 = u32::from_le_bytes(w1.output[..4].try_into().unwrap_or_default());
+    check!(mask1 == 0 || mask1 == ev::CTS, "first wait mask {mask1:#x}");
+    let second = start_wait(&mut race.m, 0);
+    race.m.run_for(10 * MS);
+    let mask2 = match race.m.completion(second).cloned() {
+        Some(w2) => {
+            check!(w2.status == NtStatus::SUCCESS, "second wait {w2:?}");
+            u32::from_le_bytes(w2.output[..4].try_into().unwrap_or_default())
+        }
+        None => {
+            race.m.cancel(second);
+            let w2 = race.wait_for(second)?;
+            check!(
+                (w2.status, w2.information) == (NtStatus::CANCELLED, 0),
+                "cancelled second wait {w2:?}"
+            );
+            0
+        }
+    };
+    check!(
+        mask1 | mask2 == ev::CTS && mask1 & mask2 == 0,
+        "CTS reported {mask1:#x} then {mask2:#x}: lost or twice"
+    );
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn mask_change_vs_event_2_cpus() {
+    across_schedules(2, default_device, mask_change_vs_event);
+}
+
+#[test]
+fn mask_change_vs_event_4_cpus() {
+    across_schedules(4, default_device, mask_change_vs_event);
+}
+
+// ----- close with requests pending --------------------------------------------------------------------
+
+/// Cleanup starts at T, when a read is satisfied and the peer raises CTS (releasing a held write and
+/// immediate character and firing the armed wait). Every request completes exactly once, either
+/// with its own result or CANCELLED with 0; the peer sees the immediate character first, if
+/// anything; the port reopens and works.
+fn close_with_requests_pending(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    ok(set_handflow(
+        m,
+        0,
+        handflow::DTR_CONTROL | handflow::CTS_HANDSHAKE,
+        handflow::RTS_CONTROL,
+        0,
+        0,
+    ));
+    ok(set_wait_mask(m, 0, ev::CTS));
+    let t0 = m.now() + MS;
+    let data = payload(8);
+    let read = m.submit(0, Operation::Read { len: 8 });
+    let write = m.submit(0, Operation::Write { data: payload(40) });
+    let immediate = start_ioctl(m, 0, SerialIoctl::ImmediateChar, b"!", 0);
+    let wait = start_wait(m, 0);
+    peer_send(m, &data, t0);
+    let t = char_end(t0, 8);
+    peer_lines(m, lines(true, false, false, false), t);
+    race.hold_cpus_until(t);
+    race.m.close(0);
+    let mut results = Vec::new();
+    for (name, handle) in [
+        ("read", read),
+        ("write", write),
+        ("immediate", immediate),
+        ("wait", wait),
+    ] {
+        let c = race
+            .m
+            .completion(handle)
+            .cloned()
+            .ok_or_else(|| format!("{name} not completed by cleanup"))?;
+        results.push((name, c));
+    }
+    for (name, c) in &results {
+        let fine = match (*name, c.status) {
+            (_, NtStatus::CANCELLED) => c.information == 0,
+            ("read", NtStatus::SUCCESS) => c.output == data,
+            ("immediate", NtStatus::SUCCESS) => true,
+            ("wait", NtStatus::SUCCESS) => c.information == 4 && c.output == ev::CTS.to_le_bytes(),
+            _ => false,
+        };
+        check!(fine, "{name} ended {c:?}");
+    }
+    let got = peer_received(&race.m);
+    check!(
+        got.is_empty() || got[0] == b'!',
+        "the peer saw {got:?} without the immediate character first"
+    );
+    if results[2].1.status == NtStatus::SUCCESS {
+        check!(
+            !got.is_empty(),
+            "immediate character reported sent but never seen"
+        );
+    }
+    check!(
+        got.len() <= 1 || got[1..] == payload(40)[..got.len() - 1],
+        "write bytes out of order: {got:?}"
+    );
+    // The port reopens and works.
+    check!(race.m.open(0) == NtStatus::SUCCESS, "reopen failed");
+    let r = race.m.submit(0, Operation::Read { len: 2 });
+    let now = race.m.now();
+    peer_send(&mut race.m, b"ok", now);
+    let r = race.wait_for(r)?;
+    check!(r.output == b"ok", "read after reopen {r:?}");
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn close_with_requests_pending_2_cpus() {
+    across_schedules(2, default_device, close_with_requests_pending);
+}
+
+#[test]
+fn close_with_requests_pending_4_cpus() {
+    across_schedules(4, default_device, close_with_requests_pending);
+}
+
+// ----- purge vs read completion -----------------------------------------------------------------------
+
+/// PURGE(RXABORT) starts at the instant the 8th byte satisfies a read of 8. Either the read got all
+/// 8 bytes, or it was cancelled with none and all 8 are still in the typeahead.
+fn purge_vs_read_completion(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    let data = payload(8);
+    let t0 = m.now() + MS;
+    let r = m.submit(0, Operation::Read { len: 8 });
+    peer_send(m, &data, t0);
+    race.hold_cpus_until(char_end(t0, 8));
+    let p = start_ioctl(
+        &mut race.m,
+        0,
+        SerialIoctl::Purge,
+        &purge::RXABORT.to_le_bytes(),
+        0,
+    );
+    let p = race.wait_for(p)?;
+    check!(p.status == NtStatus::SUCCESS, "purge {p:?}");
+    let c = race.wait_for(r)?;
+    let rest = race.drain()?;
+    match (c.status, c.information) {
+        (NtStatus::SUCCESS, 8) => {
+            check!(
+                c.output == data && rest.is_empty(),
+                "read {c:?}, left {rest:?}"
+            );
+        }
+        (NtStatus::CANCELLED, 0) => check!(rest == data, "purged read lost bytes: left {rest:?}"),
+        _ => return Err(format!("read ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn purge_vs_read_completion_2_cpus() {
+    across_schedules(2, default_device, purge_vs_read_completion);
+}
+
+#[test]
+fn purge_vs_read_completion_4_cpus() {
+    across_schedules(4, default_device, purge_vs_read_completion);
+}
