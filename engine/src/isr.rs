@@ -282,6 +282,7 @@ fn process_line_status<K: Kernel>(
         }
         if lsr & LSR_DR != 0 {
             let data = kernel.read_register(Register::Data);
+            state.stats.received_count = state.stats.received_count.wrapping_add(1);
             let data = data & state.data_mask;
             store(kernel, state, data, wake);
         }
@@ -296,8 +297,9 @@ fn process_line_status<K: Kernel>(
         }
         if flow_replace & handflow::ERROR_CHAR != 0 && lsr & LSR_BI == 0 {
             if lsr & (LSR_PE | LSR_FE) != 0 && lsr & LSR_DR != 0 {
-                // The bad character is read and replaced.
+                // The bad character is read (and counted as received) and replaced.
                 kernel.read_register(Register::Data);
+                state.stats.received_count = state.stats.received_count.wrapping_add(1);
             }
             if lsr & (LSR_PE | LSR_FE | LSR_OE) != 0 {
                 let error_char = state.chars.error_char;
