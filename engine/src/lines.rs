@@ -135,7 +135,10 @@ impl<K: Kernel> Device<K> {
                 if !toggle || s.mcr & MCR_RTS == 0 {
                     return None;
                 }
-                let busy = s.tx.has_data() || s.tx.immediate.is_some() || s.lcr & LCR_BREAK != 0;
+                // Work held by flow control is not transmission: RTS drops and rises again with
+                // the next byte sent (as serial.sys does). A break keeps RTS up until it ends.
+                let sending = (s.tx.has_data() || s.tx.immediate.is_some()) && s.flow.tx_holds == 0;
+                let busy = sending || s.lcr & LCR_BREAK != 0;
                 let lsr = self.kernel.read_register(Register::LineStatus);
                 if busy || lsr & LSR_TEMT == 0 {
                     return Some(crate::line::character_time(

@@ -1013,3 +1013,167 @@ fn comm_status_reports_every_hold_reason() {
     assert_eq!(holds(&mut m), 0);
     finish(m);
 }
+
+// ----- changing the settings while flow control is active ------------------------------------------
+
+#[test]
+fn turning_automatic_receive_off_releases_a_peer_held_by_our_xoff() {
+    let (mut m, start) = receive_flow(hf::DTR_CONTROL, hf::RTS_CONTROL | hf::AUTO_RECEIVE);
+    m.run_until(start + chars(100) + MS);
+    assert_eq!(peer_received(&m), [XOFF]);
+    let at = m.now();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL,
+        hf::RTS_CONTROL,
+        16,
+        32,
+    ));
+    m.run_for(20 * MS);
+    assert_eq!(
+        peer_received(&m),
+        [XOFF, XON],
+        "XON at once, the ring still full"
+    );
+    assert_eq!(peer_received_times(&m)[1], at + chars(1));
+    assert_eq!(holds(&mut m), 0);
+    ok(m.call(
+        0,
+        Operation::Write {
+            data: b"free".to_vec(),
+        },
+    ));
+    m.run_for(20 * MS);
+    assert_eq!(peer_received(&m), [&[XOFF, XON][..], b"free"].concat());
+    finish(m);
+}
+
+#[test]
+fn turning_automatic_transmit_off_drops_a_received_xoff_hold() {
+    let mut m = peer_machine();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL,
+        hf::RTS_CONTROL | hf::AUTO_TRANSMIT,
+        0,
+        0,
+    ));
+    let at = m.now();
+    let end = peer_send(&mut m, &[XOFF], at);
+    m.run_until(end + MS);
+    let write = m.submit(
+        0,
+        Operation::Write {
+            data: b"late".to_vec(),
+        },
+    );
+    m.run_for(50 * MS);
+    assert!(pending(&m, write));
+    assert_eq!(holds(&mut m), hold::TX_WAITING_FOR_XON);
+    let off = m.now();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL,
+        hf::RTS_CONTROL,
+        0,
+        0,
+    ));
+    ok(m.run_until_complete(write, 50 * MS).unwrap());
+    m.run_for(20 * MS);
+    assert_eq!(peer_received(&m), b"late");
+    assert_eq!(
+        peer_received_times(&m),
+        (1..=4).map(|k| off + chars(k)).collect::<Vec<_>>(),
+        "sent from the moment the hold was dropped"
+    );
+    assert_eq!(holds(&mut m), 0);
+    finish(m);
+}
+
+#[test]
+fn xoff_counter_held_by_flow_control_times_out_like_a_one_byte_write() {
+    let mut m = peer_machine();
+    set_timeouts(&mut m, 0, 0, 0, 0, 7, 30);
+    ok(plain(&mut m, SerialIoctl::SetXoff));
+    let counter = start_ioctl(
+        &mut m,
+        0,
+        SerialIoctl::XoffCounter,
+        &xoff_counter(0, 2, XOFF),
+        0,
+    );
+    let done = m.run_until_complete(counter, 200 * MS).expect("times out");
+    assert_eq!((done.status, done.information), (NtStatus::TIMEOUT, 0));
+    assert_eq!(done.completed_at, done.submitted_at + 37 * MS, "WM·1 + WC");
+    ok(plain(&mut m, SerialIoctl::SetXon));
+    m.run_for(20 * MS);
+    assert!(peer_received(&m).is_empty(), "its XOFF char never went out");
+    finish(m);
+}
+
+#[test]
+fn transmit_toggle_keeps_rts_up_through_a_break_and_drops_it_while_held() {
+    let mut m = peer_machine();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL,
+        hf::TRANSMIT_TOGGLE | hf::AUTO_TRANSMIT,
+        0,
+        0,
+    ));
+    ok(plain(&mut m, SerialIoctl::SetBreakOn));
+    assert!(
+        peer_outputs(&m).rts,
+        "a break raises RTS under transmit toggle"
+    );
+    m.run_for(20 * MS);
+    assert!(
+        peer_outputs(&m).rts,
+        "and keeps it up while the break lasts"
+    );
+    let off = m.now();
+    ok(plain(&mut m, SerialIoctl::SetBreakOff));
+    m.run_for(10 * MS);
+    assert!(!peer_outputs(&m).rts, "lowered once the break is over");
+    let lowered = line_changes(&m, false).last().copied().unwrap();
+    assert!(
+        lowered.0 >= off && lowered.0 <= off + 2 * chars(1),
+        "{lowered:?}"
+    );
+
+    // A long write held by a received XOFF: RTS drops once the UART has sent what it holds, and
+    // rises again when transmission resumes.
+    let data = payload(100);
+    let start = m.now();
+    let write = m.submit(0, Operation::Write { data: data.clone() });
+    let xoff_end = peer_send(&mut m, &[XOFF], start + 10 * MS);
+    m.run_until(xoff_end + 40 * chars(1));
+    let sent = peer_data(&m).len();
+    let last = *peer_received_times(&m).last().unwrap();
+    assert!(
+        !peer_outputs(&m).rts,
+        "held: not transmitting, so RTS is down"
+    );
+    let (dropped, _) = line_changes(&m, false).last().copied().unwrap();
+    assert!(
+        dropped >= last && dropped <= last + chars(1),
+        "dropped at {dropped}, last stop bit {last}"
+    );
+    let at = m.now();
+    let xon_end = peer_send(&mut m, &[XON], at);
+    ok(m.run_until_complete(write, 500 * MS).unwrap());
+    m.run_for(100 * MS);
+    assert!(sent < 100);
+    assert_eq!(peer_data(&m), data);
+    let changes = line_changes(&m, false);
+    assert!(
+        changes.iter().any(|&(t, level)| level && t == xon_end),
+        "RTS rises with the resumed transmission: {changes:?}"
+    );
+    assert!(!peer_outputs(&m).rts);
+    finish(m);
+}
