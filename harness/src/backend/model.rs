@@ -453,9 +453,17 @@ impl Peer for ModelPeer {
     fn received(&mut self) -> Result<Vec<u8>, PortError> {
         let machine = self.machine.borrow();
         let board = machine.board();
+        // A break the port sent is a line condition, not data: leave it out, as a real peer's
+        // driver does.
         board
             .peer_ref()
-            .map(serial_model::peer::ScriptedPeer::received_bytes)
+            .map(|peer| {
+                peer.received()
+                    .iter()
+                    .filter(|ch| !ch.errors.break_condition)
+                    .map(|ch| ch.data)
+                    .collect()
+            })
             .ok_or_else(|| PortError::Unsupported("this board has no peer".into()))
     }
 
