@@ -33,6 +33,10 @@ impl<K: Kernel> Device<K> {
             if shared.wait.is_some() {
                 return Err((request, NtStatus::INVALID_PARAMETER, 0));
             }
+            // One interrupt-synchronized step decides between "complete from history" and
+            // "pend": an ISR event can no longer fall between the check and the pending flag.
+            // An event after it queues WaitComplete, which waits for this spin lock and so finds
+            // the wait in place.
             let history = self.sync(|s| {
                 if s.wait.armed == 0 {
                     return Err(NtStatus::INVALID_PARAMETER);
@@ -40,6 +44,8 @@ impl<K: Kernel> Device<K> {
                 if s.wait.history != 0 {
                     return Ok(Some(core::mem::take(&mut s.wait.history)));
                 }
+                s.wait.wait_pending = true;
+                s.wait.emptied_transmit = false;
                 Ok(None)
             });
             match history {
@@ -50,12 +56,9 @@ impl<K: Kernel> Device<K> {
                 }
                 Ok(None) => {
                     if request.mark_cancelable().is_err() {
+                        self.sync(|s| s.wait.wait_pending = false);
                         return Err((request, NtStatus::CANCELLED, 0));
                     }
-                    self.sync(|s| {
-                        s.wait.wait_pending = true;
-                        s.wait.emptied_transmit = false;
-                    });
                     shared.wait = Some(Held::new(request, Purpose::Read));
                     let _ = done;
                     Ok(())

@@ -538,3 +538,39 @@ fn cancelling_a_pending_wait_completes_it_cancelled_and_frees_the_slot() {
     assert_eq!(done.completed_at, end);
     finish(m);
 }
+
+#[test]
+fn an_event_racing_with_wait_on_mask_is_never_lost() {
+    // The byte waits in the FIFO with interrupts gated (OUT2 off); re-opening the gate and
+    // WAIT_ON_MASK are submitted together, so the ISR runs at varying points of the wait's
+    // dispatch. Whatever the interleaving, the wait completes with RXCHAR.
+    let mut m = peer_machine();
+    ok(set_wait_mask(&mut m, 0, ev::RXCHAR));
+    for round in 0..40u8 {
+        ok(ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x03u32.to_le_bytes(),
+            0,
+        ));
+        let at = m.now();
+        let end = peer_send(&mut m, &[round], at);
+        m.run_until(end + MS);
+        let gate = start_ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x0Bu32.to_le_bytes(),
+            0,
+        );
+        let wait = start_wait(&mut m, 0);
+        let done = m
+            .run_until_complete(wait, 20 * MS)
+            .unwrap_or_else(|| panic!("round {round}: RXCHAR lost\n{}", m.replay_line()));
+        assert_eq!(wait_events(&done), ev::RXCHAR, "round {round}");
+        ok(m.run_until_complete(gate, MS).unwrap());
+        assert_eq!(read_now(&mut m, 0, 1), [round]);
+    }
+    finish(m);
+}
