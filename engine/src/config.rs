@@ -230,7 +230,8 @@ impl<K: Kernel> Device<K> {
                             }
                         }
                     });
-                    shared.rx_buffer_size = size;
+                    // Only this open's ring grows: every open allocates the default size afresh
+                    // (serial-semantics.md §4).
                     (NtStatus::SUCCESS, old)
                 }
                 Err(_) => (NtStatus::INSUFFICIENT_RESOURCES, None),

@@ -228,7 +228,7 @@ pub struct Shared<R> {
     pub open: bool,
     /// Persistent settings.
     pub settings: Settings,
-    /// Receive-ring size to allocate at open (grown by SET_QUEUE_SIZE).
+    /// Receive-ring size to allocate at open (SET_QUEUE_SIZE grows only the open port's ring).
     pub rx_buffer_size: usize,
     /// Reads (and SET_QUEUE_SIZE) waiting their turn.
     pub reads: RequestQueue<R>,

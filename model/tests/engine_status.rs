@@ -684,6 +684,10 @@ fn set_queue_size_only_grows_and_keeps_buffered_bytes() {
     assert_eq!(status.amount_in_in_queue, 400);
     assert_eq!(status.errors, 0, "no queue overrun");
     assert_eq!(read_now(&mut m, 0, 400), [first, more].concat(), "in order");
+    // The ring is allocated afresh at every open: the grown size does not outlive the handle.
+    m.close(0);
+    open_8n1(&mut m, 0, 9600);
+    assert_eq!(properties(&mut m).current_rx_queue, 128);
     finish(m);
 }
 
