@@ -29,7 +29,9 @@ impl<K: Kernel> Device<K> {
         }
         if mask & purge::RXCLEAR != 0 {
             self.sync(|s| {
-                s.rx.clear();
+                // Bytes received for the current read are its data (serial.sys has already put
+                // them in its buffer); only the typeahead beyond them is discarded.
+                s.rx.truncate(s.read.wanted);
                 crate::flow_control::after_drain(&self.kernel, s);
             });
         }
@@ -37,6 +39,27 @@ impl<K: Kernel> Device<K> {
         // complete only when their bytes reach the UART), so there is nothing else to discard.
         // Information stays 0: PURGE has no output buffer for the I/O manager to copy into.
         Ok(0)
+    }
+
+    /// Called under the spin lock right after a read or write was queued: if an error latched
+    /// under ERROR_ABORT since the request passed the dispatch gate, the ErrorAbort DPC may
+    /// already have run without seeing it, so cancel as the DPC does. True if it did.
+    pub(crate) fn abort_if_error_latched(
+        &self,
+        shared: &mut crate::state::Shared<K::Request>,
+        done: &mut crate::requests::Completions<K::Request>,
+    ) -> bool {
+        let blocked = self.sync(|s| {
+            s.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0 && s.errors != 0
+        });
+        if blocked {
+            let reads = self.abort_reads(shared, done);
+            let writes = self.abort_writes(shared, done, false);
+            if reads || writes {
+                self.kernel.insert_dpc(DpcKind::ErrorAbort);
+            }
+        }
+        blocked
     }
 
     /// ErrorAbort DPC: a line error with ERROR_ABORT on cancels every read and write.

@@ -43,6 +43,9 @@ impl<K: Kernel> Device<K> {
                 }
                 return;
             }
+            if self.abort_if_error_latched(shared, done) {
+                return;
+            }
             self.start_reads(shared, done);
         });
     }

@@ -45,6 +45,9 @@ impl<K: Kernel> Device<K> {
                 }
                 return;
             }
+            if self.abort_if_error_latched(shared, done) {
+                return;
+            }
             // A counting XOFF counter ends when another write or XOFF counter arrives.
             if matches!(purpose, Purpose::Write | Purpose::XoffCounter) {
                 self.end_counting_xoff_counter(shared, done, NtStatus::SERIAL_MORE_WRITES);

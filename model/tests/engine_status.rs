@@ -965,3 +965,65 @@ fn fifo_control_can_turn_the_fifos_off_without_losing_data() {
     assert_eq!(read_now(&mut m, 0, 5), b"16450");
     finish(m);
 }
+
+#[test]
+fn a_read_racing_with_a_line_error_under_error_abort_is_cancelled() {
+    // The bad character waits in the FIFO with interrupts gated; re-opening the gate and a read
+    // are submitted together, so the error arrives at varying points of the read's dispatch.
+    // Whatever the interleaving, the read (which the single byte cannot satisfy) is cancelled.
+    let mut m = peer_machine();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL | hf::ERROR_ABORT,
+        hf::RTS_CONTROL,
+        0,
+        0,
+    ));
+    for round in 0..30 {
+        ok(ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x03u32.to_le_bytes(),
+            0,
+        ));
+        let at = m.now();
+        let end = peer_send_char(&mut m, b'!', FRAMING, at);
+        m.run_until(end + MS);
+        let gate = start_ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x0Bu32.to_le_bytes(),
+            0,
+        );
+        let read = m.submit(0, Operation::Read { len: 2 });
+        let done = m.run_until_complete(read, 20 * MS).unwrap_or_else(|| {
+            panic!(
+                "round {round}: read survived the error\n{}",
+                m.replay_line()
+            )
+        });
+        assert_eq!(
+            (done.status, done.information),
+            (NtStatus::CANCELLED, 0),
+            "round {round}"
+        );
+        m.run_for(MS);
+        assert!(m.completion(gate).is_some());
+        assert_eq!(
+            comm_status(&mut m, 0).errors,
+            error::FRAMING,
+            "round {round}"
+        );
+        ok(ioctl(
+            &mut m,
+            0,
+            SerialIoctl::Purge,
+            &serial_ioctl::purge::RXCLEAR.to_le_bytes(),
+            0,
+        ));
+    }
+    finish(m);
+}
