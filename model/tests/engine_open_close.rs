@@ -226,6 +226,53 @@ fn close_drains_the_transmitter_then_drops_dtr_and_rts() {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
+#[test]
+fn close_ends_a_break() {
+    let mut m = peer_machine();
+    ok(ioctl(&mut m, 0, SerialIoctl::SetBreakOn, &[], 0));
+    m.run_for(5 * MS);
+    assert!(peer_outputs(&m).break_condition);
+    m.close(0);
+    assert!(!peer_outputs(&m).break_condition);
+    let violations = m.finish();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[test]
+fn close_releases_a_peer_held_by_our_xoff() {
+    let mut m = peer_machine();
+    // Automatic receive flow control with XoffLimit (free space) such that a few bytes hold.
+    ok(set_handflow(
+        &mut m,
+        0,
+        handflow::DTR_CONTROL,
+        handflow::RTS_CONTROL | handflow::AUTO_RECEIVE,
+        2,
+        4090,
+    ));
+    let now = m.now();
+    peer_send(&mut m, b"12345678", now);
+    m.run_for(20 * MS);
+    assert_eq!(peer_received(&m), [0x13], "XOFF sent");
+    m.close(0);
+    assert_eq!(
+        peer_received(&m),
+        [0x13, 0x11],
+        "close sends XON before dropping the lines"
+    );
+    let xon_end = *peer_received_times(&m).last().unwrap();
+    let history = peer_output_history(&m);
+    let dtr_drop = history
+        .windows(2)
+        .rev()
+        .find(|pair| pair[0].1.dtr && !pair[1].1.dtr)
+        .map(|pair| pair[1].0)
+        .unwrap();
+    assert!(dtr_drop > xon_end);
+    let violations = m.finish();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
 /// A GET IOCTL returning `$ty` (asserts SUCCESS and Information = its size).
 macro_rules! get {
     ($m:expr, $code:expr, $ty:ty) => {{

@@ -6,6 +6,7 @@
 //! or cleanup queued meanwhile can only start at that instant, so the strategy interleaves it with
 //! the ISR, the DPCs and the timer DPCs of that instant. Every run must end with each request
 //! completed exactly once and no verifier finding; a failure prints the seed's replay line.
+//! A longer run: `SERIAL_MODEL_SWEEP=1000 cargo test --release -p serial-model --test engine_races`.
 
 #[macro_use]
 mod engine_support;
@@ -32,6 +33,14 @@ macro_rules! check {
     };
 }
 
+/// Seeds per configuration: [`SEEDS`], or SERIAL_MODEL_SWEEP for a longer run.
+fn seed_count() -> u64 {
+    std::env::var("SERIAL_MODEL_SWEEP")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEEDS)
+}
+
 /// The strategy for `seed`: random schedules for even seeds, PCT (depth 3) for odd ones.
 fn strategy(seed: u64) -> Strategy {
     if seed.is_multiple_of(2) {
@@ -53,7 +62,7 @@ fn across_schedules(
         .and_then(|s| s.parse::<u64>().ok());
     let seeds: Vec<u64> = match replay {
         Some(seed) => vec![seed],
-        None => (0..SEEDS).map(|i| 0xACE0 + i).collect(),
+        None => (0..seed_count()).map(|i| 0xACE0 + i).collect(),
     };
     for seed in seeds {
         let mut config = MachineConfig {

@@ -591,6 +591,43 @@ fn write_stopped_by_set_xoff_partway_reports_the_bytes_handed_to_the_uart() {
     end(m);
 }
 
+#[test]
+fn a_queued_write_times_out_from_when_it_becomes_current() {
+    let mut m = peer_port();
+    set_timeouts(&mut m, 0, 0, 0, 0, 2, 10);
+    ok(ioctl(&mut m, 0, SerialIoctl::SetXoff, &[], 0));
+    let t0 = m.now();
+    let first = submit(&mut m, Operation::Write { data: payload(5) }); // 5·2 + 10 = 20 ms
+    let second = submit(&mut m, Operation::Write { data: payload(10) }); // 10·2 + 10 = 30 ms
+    let c1 = finish(&mut m, first);
+    assert_eq!((c1.status, c1.information), (NtStatus::TIMEOUT, 0));
+    assert_eq!(c1.completed_at, t0 + 20 * MS);
+    let c2 = finish(&mut m, second);
+    assert_eq!((c2.status, c2.information), (NtStatus::TIMEOUT, 0));
+    assert_eq!(
+        c2.completed_at,
+        t0 + 50 * MS,
+        "its 30 ms start when the first ends"
+    );
+    end(m);
+}
+
+#[test]
+fn huge_read_totals_saturate_instead_of_wrapping() {
+    let mut m = peer_port();
+    // N·M + C far beyond 32 bits of milliseconds: no timeout in practice, never an early one.
+    set_timeouts(&mut m, 0, 0, MAX, MAX - 1, 0, 0);
+    let t0 = m.now();
+    let r = read(&mut m, 1000);
+    m.run_until(t0 + 60_000 * MS);
+    assert!(pending(&m, r));
+    let ends = send(&mut m, &payload(1000), t0 + 60_000 * MS);
+    let c = finish(&mut m, r);
+    assert_eq!((c.status, c.information), (NtStatus::SUCCESS, 1000));
+    assert_eq!(c.completed_at, ends[999]);
+    end(m);
+}
+
 // ----- flush ----------------------------------------------------------------------------------------
 
 #[test]
