@@ -126,6 +126,14 @@ impl RingBuffer {
         count
     }
 
+    /// Keeps the oldest `keep` bytes and discards the rest.
+    pub fn truncate(&mut self, keep: usize) {
+        self.len = self.len.min(keep);
+        if self.len == 0 {
+            self.head = 0;
+        }
+    }
+
     /// Discards every held byte.
     pub fn clear(&mut self) {
         self.head = 0;

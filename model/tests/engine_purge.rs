@@ -252,6 +252,29 @@ fn rxclear_empties_the_typeahead() {
     end(m);
 }
 
+#[test]
+fn rxclear_leaves_the_bytes_a_pending_read_already_owns() {
+    let mut m = peer_machine();
+    let r = read(&mut m, 10);
+    let t0 = m.now();
+    peer_send(&mut m, b"01234", t0);
+    m.run_for(20 * MS);
+    assert!(pending(&m, r));
+    // The five bytes were received for the read (serial.sys has them in its buffer already);
+    // RXCLEAR empties only the typeahead nobody has claimed.
+    purge_ok(&mut m, purge::RXCLEAR);
+    let now = m.now();
+    peer_send(&mut m, b"56789extra", now);
+    let r = finish(&mut m, r);
+    assert_eq!(
+        (r.status, r.output.as_slice()),
+        (NtStatus::SUCCESS, &b"0123456789"[..])
+    );
+    m.run_for(20 * MS);
+    assert_eq!(drain(&mut m), b"extra");
+    end(m);
+}
+
 /// Receive flow control that holds the peer once about six bytes are buffered (XoffLimit = free
 /// space) and releases it at 2.
 fn throttle_early(m: &mut Machine, flow_replace: u32) {
