@@ -195,6 +195,25 @@ mod tests {
     }
 
     #[test]
+    fn truncate_keeps_the_oldest_bytes_across_the_wrap() {
+        let mut ring = RingBuffer::with_capacity(4).unwrap();
+        for b in [1, 2, 3] {
+            ring.push(b);
+        }
+        ring.pop_into(&mut [0; 2]);
+        for b in [4, 5, 6] {
+            ring.push(b);
+        }
+        ring.truncate(2);
+        assert!(ring.push(7), "the discarded bytes' space is free again");
+        let mut out = [0u8; 8];
+        assert_eq!(ring.pop_into(&mut out), 3);
+        assert_eq!(&out[..3], &[3, 4, 7]);
+        ring.truncate(0);
+        assert!(ring.is_empty());
+    }
+
+    #[test]
     fn empty_ring_holds_nothing() {
         let mut ring = RingBuffer::empty();
         assert!(!ring.push(1));
