@@ -119,7 +119,9 @@ impl Race {
             .ok_or_else(|| format!("request #{} never completed", handle.id))
     }
 
+    /// Whatever the typeahead holds once the line has been quiet for a while.
     fn drain(&mut self) -> Result<Vec<u8>, String> {
+        self.m.run_for(5 * MS);
         set_timeouts(&mut self.m, 0, u32::MAX, 0, 0, 0, 0);
         let r = self.m.submit(0, Operation::Read { len: 4096 });
         let c = self.wait_for(r)?;
@@ -223,6 +225,96 @@ fn total_vs_interval_2_cpus() {
 #[test]
 fn total_vs_interval_4_cpus() {
     across_schedules(4, trigger_one, total_vs_interval);
+}
+
+/// The byte's offset from the timer's due time: one unit early, at the same instant, or one unit
+/// late, by seed, so both orders occur besides the same-instant race.
+fn offset(race: &Race) -> i64 {
+    (race.m.seed() % 3) as i64 - 1
+}
+
+/// A one-byte read with RC 20 ms whose byte ends at about 20 ms: SUCCESS with the byte when it
+/// ends, or STATUS_TIMEOUT with nothing at 20 ms and the byte left for the next read. Never lost,
+/// never twice.
+fn total_vs_last_byte(race: &mut Race) -> Outcome {
+    let offset = offset(race);
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    set_timeouts(m, 0, 0, 0, 20, 0, 0);
+    let t0 = m.now();
+    let due = t0 + 20 * MS;
+    let r = m.submit(0, Operation::Read { len: 1 });
+    let char_time = FrameFormat::eight_n_one(9600).character_time();
+    let byte_end = due.saturating_add_signed(offset);
+    peer_send(m, b"!", byte_end - char_time);
+    let c = race.wait_for(r)?;
+    let rest = race.drain()?;
+    match (c.status, c.output.as_slice()) {
+        (NtStatus::SUCCESS, b"!") => check!(
+            byte_end <= due && c.completed_at == byte_end && rest.is_empty(),
+            "{c:?}, left {rest:?}"
+        ),
+        (NtStatus::TIMEOUT, b"") => check!(
+            byte_end >= due && c.completed_at == due && rest == b"!",
+            "{c:?}, left {rest:?}"
+        ),
+        _ => return Err(format!("read ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn total_vs_last_byte_2_cpus() {
+    across_schedules(2, trigger_one, total_vs_last_byte);
+}
+
+#[test]
+fn total_vs_last_byte_4_cpus() {
+    across_schedules(4, trigger_one, total_vs_last_byte);
+}
+
+/// RI 10 ms: bytes end at 5 ms and at about 15 ms, when the interval armed by the first falls
+/// due. The read ends with both bytes 10 ms after the second (which restarted the interval), or
+/// with the first at 15 ms and the second left for the next read.
+fn interval_vs_next_byte(race: &mut Race) -> Outcome {
+    let offset = offset(race);
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    set_timeouts(m, 0, 10, 0, 0, 0, 0);
+    let t0 = m.now();
+    let due = t0 + 15 * MS;
+    let r = m.submit(0, Operation::Read { len: 4 });
+    let char_time = FrameFormat::eight_n_one(9600).character_time();
+    let second_end = due.saturating_add_signed(offset);
+    peer_send(m, b"a", t0 + 5 * MS - char_time);
+    peer_send(m, b"b", second_end - char_time);
+    let c = race.wait_for(r)?;
+    check!(c.status == NtStatus::TIMEOUT, "read ended {c:?}");
+    let rest = race.drain()?;
+    match c.output.as_slice() {
+        b"ab" => check!(
+            second_end <= due && c.completed_at == second_end + 10 * MS && rest.is_empty(),
+            "{c:?}, left {rest:?}"
+        ),
+        b"a" => check!(
+            second_end >= due && c.completed_at == due && rest == b"b",
+            "{c:?}, left {rest:?}"
+        ),
+        _ => return Err(format!("read ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn interval_vs_next_byte_2_cpus() {
+    across_schedules(2, trigger_one, interval_vs_next_byte);
+}
+
+#[test]
+fn interval_vs_next_byte_4_cpus() {
+    across_schedules(4, trigger_one, interval_vs_next_byte);
 }
 
 // ----- cancel of a write mid-transmission -------------------------------------------------------------
