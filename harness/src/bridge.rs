@@ -152,7 +152,9 @@ pub fn run(
         // Let the simulated world catch up with the wall clock (at least 1 ms per round).
         let elapsed = last.elapsed();
         last = Instant::now();
-        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX).clamp(1, 100);
+        let ms = u64::try_from(elapsed.as_millis())
+            .unwrap_or(u64::MAX)
+            .clamp(1, 100);
         bench.sleep(ms);
         writes.retain(|&handle| matches!(port.wait(handle, 0), Ok(None)));
         let result = port.read(4096).map_err(|e| e.to_string())?;
@@ -190,7 +192,11 @@ fn configure(port: &mut dyn Port, baud: u32) -> Result<(), String> {
             .device_control(ioctl.code(), &input, 0)
             .map_err(|e| e.to_string())?;
         if !result.status.is_success() {
-            return Err(format!("IOCTL_SERIAL_{} failed: {}", ioctl.name(), result.status));
+            return Err(format!(
+                "IOCTL_SERIAL_{} failed: {}",
+                ioctl.name(),
+                result.status
+            ));
         }
     }
     Ok(())

@@ -70,7 +70,10 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
         .open_port(0)
         .map_err(|refused| format!("open failed: {}", refused.status))?;
     let settings: [(SerialIoctl, Vec<u8>); 4] = [
-        (SerialIoctl::SetBaudRate, options.baud.to_le_bytes().to_vec()),
+        (
+            SerialIoctl::SetBaudRate,
+            options.baud.to_le_bytes().to_vec(),
+        ),
         (SerialIoctl::SetLineControl, vec![0, 0, 8]),
         (SerialIoctl::SetTimeouts, vec![0; 20]),
         (SerialIoctl::SetHandflow, {
@@ -87,7 +90,11 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
             .device_control(ioctl.code(), &input, 0)
             .map_err(|e| e.to_string())?;
         if !result.status.is_success() {
-            return Err(format!("IOCTL_SERIAL_{} failed: {}", ioctl.name(), result.status));
+            return Err(format!(
+                "IOCTL_SERIAL_{} failed: {}",
+                ioctl.name(),
+                result.status
+            ));
         }
     }
     let data = fill_pattern(options.bytes);

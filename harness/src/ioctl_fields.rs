@@ -460,7 +460,10 @@ mod tests {
         let xon = parse_value(&layout[2], "-1").unwrap();
         let buffer = encode(
             layout,
-            &[("control_handshake".into(), control), ("xon_limit".into(), xon)],
+            &[
+                ("control_handshake".into(), control),
+                ("xon_limit".into(), xon),
+            ],
         )
         .unwrap();
         assert_eq!(buffer.len(), 16);

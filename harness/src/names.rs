@@ -240,11 +240,19 @@ mod tests {
         assert_eq!(FlagSet::Event.parse("RXCHAR|ev_txempty").unwrap(), 0x5);
         assert_eq!(FlagSet::Event.parse("SERIAL_EV_BREAK, ERR").unwrap(), 0xC0);
         assert_eq!(FlagSet::Purge.parse("PURGE_RXCLEAR").unwrap(), 0x8);
-        assert_eq!(FlagSet::ModemStatus.parse("MS_CTS_ON|MS_RLSD_ON").unwrap(), 0x90);
+        assert_eq!(
+            FlagSet::ModemStatus.parse("MS_CTS_ON|MS_RLSD_ON").unwrap(),
+            0x90
+        );
         assert_eq!(FlagSet::CommError.parse("CE_RXPARITY").unwrap(), 0x4);
         assert_eq!(FlagSet::Event.parse("0x1FFF").unwrap(), 0x1FFF);
         assert_eq!(FlagSet::Event.parse("").unwrap(), 0);
-        assert!(FlagSet::Event.parse("RXCHARS").unwrap_err().contains("RXCHARS"));
+        assert!(
+            FlagSet::Event
+                .parse("RXCHARS")
+                .unwrap_err()
+                .contains("RXCHARS")
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
-use serial_ioctl::NtStatus;
 use serde::Serialize;
+use serial_ioctl::NtStatus;
 
 use crate::time::{Millis, Timestamp, Timing};
 
@@ -243,7 +243,10 @@ pub trait Port {
 }
 
 /// Waits up to [`SYNC_LIMIT_MS`]; on expiry cancels the request and reports it hung.
-fn finish_sync<P: Port + ?Sized>(port: &mut P, handle: RequestHandle) -> Result<IoResult, PortError> {
+fn finish_sync<P: Port + ?Sized>(
+    port: &mut P,
+    handle: RequestHandle,
+) -> Result<IoResult, PortError> {
     if let Some(result) = port.wait(handle, SYNC_LIMIT_MS)? {
         return Ok(result);
     }

@@ -117,7 +117,11 @@ impl Filter {
     /// Whether `scenario` passes the filter.
     #[must_use]
     pub fn keeps(&self, scenario: &Scenario) -> bool {
-        (self.names.is_empty() || self.names.iter().any(|n| scenario.name.contains(n.as_str())))
+        (self.names.is_empty()
+            || self
+                .names
+                .iter()
+                .any(|n| scenario.name.contains(n.as_str())))
             && (self.groups.is_empty() || self.groups.iter().any(|g| g == scenario.group()))
             && (self.tags.is_empty() || self.tags.iter().any(|t| scenario.tags.contains(t)))
     }

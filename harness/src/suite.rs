@@ -91,7 +91,10 @@ pub fn load(selectors: &[String]) -> Result<Vec<Scenario>, Vec<LoadError>> {
             walk(path, &mut files);
             files.sort();
             if files.is_empty() {
-                errors.push(LoadError::file(selector, "no .toml scenario files in this directory"));
+                errors.push(LoadError::file(
+                    selector,
+                    "no .toml scenario files in this directory",
+                ));
             }
             for file in files {
                 let relative = file

@@ -53,7 +53,12 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// Milliseconds with four decimals (the full 100-ns resolution): `12.0417 ms`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:04} ms", self.0 / UNITS_PER_MS, self.0 % UNITS_PER_MS)
+        write!(
+            f,
+            "{}.{:04} ms",
+            self.0 / UNITS_PER_MS,
+            self.0 % UNITS_PER_MS
+        )
     }
 }
 

@@ -81,7 +81,11 @@ impl BenchFactory for ModelTarget {
     }
 
     fn replay_args(&self) -> Vec<String> {
-        vec!["--model".to_owned(), "--cpus".to_owned(), self.cpus.to_string()]
+        vec![
+            "--model".to_owned(),
+            "--cpus".to_owned(),
+            self.cpus.to_string(),
+        ]
     }
 }
 
@@ -168,7 +172,8 @@ impl Bench for ModelBench {
                 detail: format!("the model board has {ports} port(s)"),
             });
         }
-        self.open_port(index).map(|port| Box::new(port) as Box<dyn Port>)
+        self.open_port(index)
+            .map(|port| Box::new(port) as Box<dyn Port>)
     }
 
     fn now(&self) -> Timestamp {

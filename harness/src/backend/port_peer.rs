@@ -46,10 +46,7 @@ impl PortPeer {
     ///
     /// # Errors
     /// [`PortError`] when the peer port cannot be configured.
-    pub fn new(
-        port: Box<dyn Port>,
-        sleep: Sleeper,
-    ) -> Result<Self, PortError> {
+    pub fn new(port: Box<dyn Port>, sleep: Sleeper) -> Result<Self, PortError> {
         let mut peer = Self {
             port,
             frame: FrameSpec::eight_n_one(9600),
@@ -97,7 +94,10 @@ impl PortPeer {
             _ => 0,
         };
         let stop = frame.half_stop_bits.saturating_sub(2);
-        self.ioctl(SerialIoctl::SetLineControl, &[stop, parity, frame.data_bits])?;
+        self.ioctl(
+            SerialIoctl::SetLineControl,
+            &[stop, parity, frame.data_bits],
+        )?;
         self.frame = frame;
         Ok(())
     }
@@ -112,7 +112,8 @@ impl PortPeer {
 
     /// One character time of the current frame in milliseconds (rounded up).
     fn character_ms(&self) -> Millis {
-        let bits = 1 + u64::from(self.frame.data_bits)
+        let bits = 1
+            + u64::from(self.frame.data_bits)
             + u64::from(self.frame.parity != 'N')
             + u64::from(self.frame.half_stop_bits).div_ceil(2);
         (bits * 1000).div_ceil(u64::from(self.frame.baud.max(1)))
@@ -210,11 +211,19 @@ impl Peer for PortPeer {
         };
         self.pause(delay_ms);
         if let Some(cts) = change.cts {
-            let ioctl = if cts { SerialIoctl::SetRts } else { SerialIoctl::ClrRts };
+            let ioctl = if cts {
+                SerialIoctl::SetRts
+            } else {
+                SerialIoctl::ClrRts
+            };
             self.ioctl(ioctl, &[])?;
         }
         if let Some(dtr) = dtr {
-            let ioctl = if dtr { SerialIoctl::SetDtr } else { SerialIoctl::ClrDtr };
+            let ioctl = if dtr {
+                SerialIoctl::SetDtr
+            } else {
+                SerialIoctl::ClrDtr
+            };
             self.ioctl(ioctl, &[])?;
         }
         Ok(())

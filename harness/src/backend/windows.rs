@@ -35,9 +35,7 @@ use windows_sys::Win32::System::Threading::{
 
 use super::port_peer::{PortPeer, Sleeper};
 use super::windows_target::WindowsTarget;
-use crate::port::{
-    Bench, IoResult, OpenRefused, Peer, Port, PortError, RequestHandle, Topology,
-};
+use crate::port::{Bench, IoResult, OpenRefused, Peer, Port, PortError, RequestHandle, Topology};
 use crate::time::{Millis, Timestamp, Timing};
 use crate::win32::errors::ntstatus_from_win32;
 use crate::win32::path::{device_path, wide};
@@ -111,7 +109,11 @@ impl Op {
         let internal = unsafe { std::ptr::read_volatile(&raw const self.overlapped.Internal) };
         // SAFETY: as above.
         let high = unsafe { std::ptr::read_volatile(&raw const self.overlapped.InternalHigh) };
-        let status = NtStatus(u32::try_from(internal & 0xFFFF_FFFF).unwrap_or(0).cast_signed());
+        let status = NtStatus(
+            u32::try_from(internal & 0xFFFF_FFFF)
+                .unwrap_or(0)
+                .cast_signed(),
+        );
         (status, high)
     }
 
@@ -246,7 +248,11 @@ impl WindowsPort {
     }
 
     fn check_open(&self) -> Result<(), PortError> {
-        if self.open { Ok(()) } else { Err(PortError::Closed) }
+        if self.open {
+            Ok(())
+        } else {
+            Err(PortError::Closed)
+        }
     }
 }
 
@@ -259,13 +265,22 @@ impl Port for WindowsPort {
         self.check_open()?;
         let now = stamp(self.epoch);
         let mut op = Op::new(Vec::new(), len, now)?;
-        let length = u32::try_from(len).map_err(|_| PortError::Unsupported("reads over 4 GiB".into()))?;
+        let length =
+            u32::try_from(len).map_err(|_| PortError::Unsupported("reads over 4 GiB".into()))?;
         let buffer = op.output.as_mut_ptr();
         let overlapped = &raw mut op.overlapped;
         // SAFETY: the buffer and OVERLAPPED live in the boxed Op, which is kept (not moved, not
         // freed) until the request has completed; the byte count pointer may be null with
         // OVERLAPPED.
-        let ok = unsafe { ReadFile(self.handle, buffer, length, std::ptr::null_mut(), overlapped) };
+        let ok = unsafe {
+            ReadFile(
+                self.handle,
+                buffer,
+                length,
+                std::ptr::null_mut(),
+                overlapped,
+            )
+        };
         op.after_call(ok != 0, stamp(self.epoch));
         Ok(self.remember(Pending::Io(op)))
     }
@@ -274,12 +289,20 @@ impl Port for WindowsPort {
         self.check_open()?;
         let now = stamp(self.epoch);
         let mut op = Op::new(data.to_vec(), 0, now)?;
-        let length =
-            u32::try_from(data.len()).map_err(|_| PortError::Unsupported("writes over 4 GiB".into()))?;
+        let length = u32::try_from(data.len())
+            .map_err(|_| PortError::Unsupported("writes over 4 GiB".into()))?;
         let buffer = op._input.as_ptr();
         let overlapped = &raw mut op.overlapped;
         // SAFETY: the data and OVERLAPPED live in the boxed Op until the request completes.
-        let ok = unsafe { WriteFile(self.handle, buffer, length, std::ptr::null_mut(), overlapped) };
+        let ok = unsafe {
+            WriteFile(
+                self.handle,
+                buffer,
+                length,
+                std::ptr::null_mut(),
+                overlapped,
+            )
+        };
         op.after_call(ok != 0, stamp(self.epoch));
         Ok(self.remember(Pending::Io(op)))
     }
@@ -344,7 +367,15 @@ impl Port for WindowsPort {
                 let thread = unsafe { GetCurrentThread() };
                 // SAFETY: duplicates this thread's pseudo-handle into a real one in this process.
                 let _ = unsafe {
-                    DuplicateHandle(process, thread, process, &raw mut me, 0, 0, DUPLICATE_SAME_ACCESS)
+                    DuplicateHandle(
+                        process,
+                        thread,
+                        process,
+                        &raw mut me,
+                        0,
+                        0,
+                        DUPLICATE_SAME_ACCESS,
+                    )
                 };
                 let _ = thread_tx.send(me as usize);
                 // SAFETY: the port handle stays open until this thread has reported back.
@@ -356,8 +387,12 @@ impl Port for WindowsPort {
                 };
                 let _ = done_tx.send((status, stamp(epoch)));
             })
-            .map_err(|error| PortError::Backend(format!("cannot start the flush thread: {error}")))?;
-        let thread = thread_rx.recv().map_or(std::ptr::null_mut(), |h| h as HANDLE);
+            .map_err(|error| {
+                PortError::Backend(format!("cannot start the flush thread: {error}"))
+            })?;
+        let thread = thread_rx
+            .recv()
+            .map_or(std::ptr::null_mut(), |h| h as HANDLE);
         Ok(self.remember(Pending::Flush(Flush {
             done,
             thread,
@@ -470,7 +505,9 @@ impl Port for WindowsPort {
         for id in flushes {
             let _ = self.cancel(RequestHandle(id));
             if let Some(Pending::Flush(flush)) = self.pending.get(&id) {
-                let _ = flush.done.recv_timeout(Duration::from_millis(u64::from(DROP_WAIT_MS)));
+                let _ = flush
+                    .done
+                    .recv_timeout(Duration::from_millis(u64::from(DROP_WAIT_MS)));
             }
             self.pending.remove(&id);
         }

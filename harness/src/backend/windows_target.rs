@@ -145,8 +145,16 @@ mod tests {
     fn topologies_follow_the_wiring() {
         let bare = WindowsTarget::parse("COM3").unwrap();
         assert!(bare.supports(Topology::None).is_ok());
-        assert!(bare.supports(Topology::Peer).unwrap_err().contains("--peer"));
-        assert!(bare.supports(Topology::Loopback).unwrap_err().contains("loopback"));
+        assert!(
+            bare.supports(Topology::Peer)
+                .unwrap_err()
+                .contains("--peer")
+        );
+        assert!(
+            bare.supports(Topology::Loopback)
+                .unwrap_err()
+                .contains("loopback")
+        );
         let pair = WindowsTarget::parse("COM3+COM4").unwrap();
         assert!(pair.supports(Topology::NullModem).is_ok());
         assert!(pair.supports(Topology::Peer).is_ok());

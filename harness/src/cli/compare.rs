@@ -30,15 +30,30 @@ pub fn compare(args: &CompareArgs) -> u8 {
     let seed = args.seed.unwrap_or(runner::DEFAULT_SEED);
     let mut runs: Vec<(String, Vec<ScenarioReport>)> = Vec::new();
     for target in &targets {
-        eprintln!("{:>12} {} scenario(s) on {}", "Starting", scenarios.len(), target.name());
+        eprintln!(
+            "{:>12} {} scenario(s) on {}",
+            "Starting",
+            scenarios.len(),
+            target.name()
+        );
         let mut terminal = Terminal::new(scenarios.len(), !args.no_progress);
         let reports = runner::run_all(&scenarios, target.as_ref(), seed, false, &mut terminal);
         terminal.done();
         runs.push((target.name(), reports));
     }
 
-    let name_width = scenarios.iter().map(|s| s.name.len()).max().unwrap_or(8).max(8);
-    let column = runs.iter().map(|(name, _)| name.len()).max().unwrap_or(5).max(5);
+    let name_width = scenarios
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let column = runs
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let mut header = format!("{:<name_width$}", "scenario");
     for (name, _) in &runs {
         header.push_str(&format!("  {name:>column$}"));
@@ -46,8 +61,15 @@ pub fn compare(args: &CompareArgs) -> u8 {
     eprintln!("\n{header}");
     let mut disagreements = 0;
     for (index, scenario) in scenarios.iter().enumerate() {
-        let statuses: Vec<Status> = runs.iter().map(|(_, reports)| reports[index].status).collect();
-        let ran: Vec<Status> = statuses.iter().copied().filter(|s| *s != Status::Skip).collect();
+        let statuses: Vec<Status> = runs
+            .iter()
+            .map(|(_, reports)| reports[index].status)
+            .collect();
+        let ran: Vec<Status> = statuses
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::Skip)
+            .collect();
         let differs = ran.windows(2).any(|pair| pair[0] != pair[1]);
         disagreements += usize::from(differs);
         let mut line = format!("{:<name_width$}", scenario.name);
@@ -72,17 +94,25 @@ pub fn compare(args: &CompareArgs) -> u8 {
     }
     eprintln!("{disagreements} scenario(s) with different results across targets");
     if args.json {
-        let map: BTreeMap<&str, &[ScenarioReport]> =
-            runs.iter().map(|(name, reports)| (name.as_str(), reports.as_slice())).collect();
+        let map: BTreeMap<&str, &[ScenarioReport]> = runs
+            .iter()
+            .map(|(name, reports)| (name.as_str(), reports.as_slice()))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
     }
     if let Some(path) = &args.junit {
-        let suites: Vec<(&str, &[ScenarioReport])> =
-            runs.iter().map(|(name, reports)| (name.as_str(), reports.as_slice())).collect();
+        let suites: Vec<(&str, &[ScenarioReport])> = runs
+            .iter()
+            .map(|(name, reports)| (name.as_str(), reports.as_slice()))
+            .collect();
         if let Err(error) = std::fs::write(path, report::junit::render(&suites)) {
             eprintln!("error: cannot write {}: {error}", path.display());
             return EXIT_USAGE;
         }
     }
-    if failed || disagreements > 0 { EXIT_FAILED } else { EXIT_OK }
+    if failed || disagreements > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }

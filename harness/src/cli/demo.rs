@@ -15,20 +15,31 @@ pub fn demo(args: &DemoArgs) -> u8 {
     match run(options) {
         Ok(report) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
             } else {
                 println!(
                     "loopback: {} bytes at {} baud 8N1 {} ({} read back)",
                     report.bytes,
                     report.baud,
-                    if report.matched { "came back intact" } else { "came back CORRUPTED" },
+                    if report.matched {
+                        "came back intact"
+                    } else {
+                        "came back CORRUPTED"
+                    },
                     report.received
                 );
                 println!(
                     "virtual time: {:.3} ms (wire time {:.3} ms, {:.1} %)",
                     report.elapsed_ms,
                     report.wire_ms,
-                    if report.wire_ms > 0.0 { report.elapsed_ms / report.wire_ms * 100.0 } else { 0.0 }
+                    if report.wire_ms > 0.0 {
+                        report.elapsed_ms / report.wire_ms * 100.0
+                    } else {
+                        0.0
+                    }
                 );
                 #[allow(clippy::cast_precision_loss)]
                 let per_interrupt = report.bytes as f64 / report.interrupts.max(1) as f64;

@@ -23,7 +23,10 @@ fn input_for(ioctl: AnyIoctl, args: &IoctlArgs) -> Result<Vec<u8>, String> {
         });
     }
     if layout.is_empty() {
-        return Err(format!("{} takes no input (use --hex to send bytes anyway)", ioctl.name()));
+        return Err(format!(
+            "{} takes no input (use --hex to send bytes anyway)",
+            ioctl.name()
+        ));
     }
     let mut values = Vec::new();
     for (position, text) in args.values.iter().enumerate() {
@@ -40,7 +43,11 @@ fn input_for(ioctl: AnyIoctl, args: &IoctlArgs) -> Result<Vec<u8>, String> {
             }
             None => {
                 let def = layout.get(position).ok_or_else(|| {
-                    format!("too many values: {} has {} field(s)", ioctl.name(), layout.len())
+                    format!(
+                        "too many values: {} has {} field(s)",
+                        ioctl.name(),
+                        layout.len()
+                    )
                 })?;
                 (def.name.to_owned(), text.as_str())
             }
@@ -88,14 +95,20 @@ pub fn ioctl(args: &IoctlArgs) -> u8 {
     let mut port: Box<dyn Port> = match bench.open(0) {
         Ok(port) => port,
         Err(refused) => {
-            eprintln!("error: open failed: {} ({})", status_text(refused.status), refused.detail);
+            eprintln!(
+                "error: open failed: {} ({})",
+                status_text(refused.status),
+                refused.detail
+            );
             return EXIT_FAILED;
         }
     };
     let output_len = args.output_len.unwrap_or_else(|| ioctl.output_size());
     let started = match ioctl {
         AnyIoctl::Public(_) => port.start_device_control(ioctl.code(), &input, output_len),
-        AnyIoctl::Internal(_) => port.start_internal_device_control(ioctl.code(), &input, output_len),
+        AnyIoctl::Internal(_) => {
+            port.start_internal_device_control(ioctl.code(), &input, output_len)
+        }
     };
     let handle = match started {
         Ok(handle) => handle,
@@ -109,7 +122,11 @@ pub fn ioctl(args: &IoctlArgs) -> u8 {
         ioctl.name(),
         ioctl.code(),
         port.label(),
-        if input.is_empty() { String::new() } else { format!(", input [{}]", hex::format(&input)) }
+        if input.is_empty() {
+            String::new()
+        } else {
+            format!(", input [{}]", hex::format(&input))
+        }
     );
     let result = match port.wait(handle, args.wait_ms) {
         Ok(Some(result)) => result,
@@ -141,5 +158,9 @@ pub fn ioctl(args: &IoctlArgs) -> u8 {
         println!("  raw: [{}]", hex::format(&result.data));
     }
     let _ = port.close();
-    if result.status.is_success() { EXIT_OK } else { EXIT_FAILED }
+    if result.status.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
 }

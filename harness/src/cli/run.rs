@@ -20,8 +20,10 @@ impl Terminal {
         let bar = progress.then(|| {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar
         });
@@ -82,7 +84,13 @@ pub fn run(args: &RunArgs) -> u8 {
     );
     let started = Instant::now();
     let mut terminal = Terminal::new(scenarios.len(), !args.no_progress);
-    let reports = runner::run_all(&scenarios, target.as_ref(), seed, args.fail_fast, &mut terminal);
+    let reports = runner::run_all(
+        &scenarios,
+        target.as_ref(),
+        seed,
+        args.fail_fast,
+        &mut terminal,
+    );
     terminal.done();
     let summary = Summary::of(&reports);
     let bench_ms: f64 = reports.iter().map(|r| r.duration_ms).sum();
@@ -94,7 +102,10 @@ pub fn run(args: &RunArgs) -> u8 {
         eprintln!();
     }
     for report in explained {
-        eprint!("{}", failure_details(report, args.trace || report.status.is_failure()));
+        eprint!(
+            "{}",
+            failure_details(report, args.trace || report.status.is_failure())
+        );
     }
     eprintln!("{}", summary_line(&summary, bench_ms, &target.name()));
     eprintln!(

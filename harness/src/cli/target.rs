@@ -39,6 +39,7 @@ pub fn from_args(args: &TargetArgs) -> Result<Box<dyn BenchFactory>, String> {
             ..ModelTarget::default()
         })),
         Some(port) => {
+            real_ports_available()?;
             let mut target = WindowsTarget::parse(port)?;
             if let Some(peer) = &args.peer {
                 target.peer = Some(WindowsTarget::parse(peer)?.port);
@@ -57,6 +58,17 @@ pub fn from_spec(spec: &str, cpus: usize) -> Result<Box<dyn BenchFactory>, Strin
             ..ModelTarget::default()
         }))
     } else {
-        WindowsTarget::parse(spec).map(|target| Box::new(target) as Box<dyn BenchFactory>)
+        let target = WindowsTarget::parse(spec)?;
+        real_ports_available()?;
+        Ok(Box::new(target))
+    }
+}
+
+/// Real ports exist only on Windows; elsewhere asking for one is a usage error.
+fn real_ports_available() -> Result<(), String> {
+    if cfg!(windows) {
+        Ok(())
+    } else {
+        Err("real COM ports can only be used on Windows (use --model here)".to_owned())
     }
 }

@@ -26,7 +26,6 @@ pub fn render(target: &str, seed: u64, reports: &[ScenarioReport]) -> String {
         summary: Summary::of(reports),
         scenarios: reports,
     };
-    serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
-        format!("{{\"error\": \"cannot serialize the results: {error}\"}}")
-    })
+    serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|error| format!("{{\"error\": \"cannot serialize the results: {error}\"}}"))
 }

@@ -31,7 +31,10 @@ pub fn escape(text: &str) -> String {
 #[must_use]
 pub fn render(runs: &[(&str, &[ScenarioReport])]) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let all: Vec<&ScenarioReport> = runs.iter().flat_map(|(_, reports)| reports.iter()).collect();
+    let all: Vec<&ScenarioReport> = runs
+        .iter()
+        .flat_map(|(_, reports)| reports.iter())
+        .collect();
     let failures = all.iter().filter(|r| r.status.is_failure()).count();
     let total_s: f64 = all.iter().map(|r| r.duration_ms).sum::<f64>() / 1000.0;
     let _ = writeln!(
@@ -110,6 +113,9 @@ mod tests {
 
     #[test]
     fn special_characters_are_escaped() {
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\\x01");
+        assert_eq!(
+            escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\\x01"
+        );
     }
 }

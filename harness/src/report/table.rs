@@ -149,13 +149,18 @@ mod tests {
     #[test]
     fn failures_name_the_seed_and_the_replay_command() {
         let text = failure_details(
-            &report(Status::Fail, Some("step 3 (read, line 14):\n    status: expected A, got B")),
+            &report(
+                Status::Fail,
+                Some("step 3 (read, line 14):\n    status: expected A, got B"),
+            ),
             true,
         );
         assert!(text.starts_with("--- FAIL: read/case_c (scenarios/read/case_c.toml) on model\n"));
         assert!(text.contains("  step 3 (read, line 14):\n      status: expected A, got B\n"));
         assert!(text.contains("  trace:\n    step  1 read: STATUS_SUCCESS\n"));
         assert!(text.contains("  seed: 42"));
-        assert!(text.contains("  replay: serial-harness run --seed 42 --model --cpus 2 read/case_c\n"));
+        assert!(
+            text.contains("  replay: serial-harness run --seed 42 --model --cpus 2 read/case_c\n")
+        );
     }
 }

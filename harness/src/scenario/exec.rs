@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use serial_ioctl::{NtStatus, SerialIoctl};
 
-use super::model::{Action, Configure, Expect, ExpectedValue, HandleRef, Scenario, StatusCheck, Step};
+use super::model::{
+    Action, Configure, Expect, ExpectedValue, HandleRef, Scenario, StatusCheck, Step,
+};
 use crate::hex;
 use crate::ioctl_fields::{self, AnyIoctl, FieldDef};
 use crate::names::{FlagSet, parse_number};
@@ -43,7 +45,11 @@ pub struct StepFailure {
 
 impl std::fmt::Display for StepFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "step {} ({}, line {}):", self.step, self.action, self.line)?;
+        write!(
+            f,
+            "step {} ({}, line {}):",
+            self.step, self.action, self.line
+        )?;
         for problem in &self.problems {
             write!(f, "\n    {problem}")?;
         }
@@ -206,8 +212,11 @@ impl Runner<'_> {
                     }
                 }
                 Err(Halt::Fail(problems)) => {
-                    self.trace
-                        .push(format!("step {} {}: failed", step.number, step.action.name()));
+                    self.trace.push(format!(
+                        "step {} {}: failed",
+                        step.number,
+                        step.action.name()
+                    ));
                     return Verdict::Failed(StepFailure {
                         step: step.number,
                         line: step.line,
@@ -294,7 +303,9 @@ impl Runner<'_> {
     fn slot_of(&self, step: &Step) -> Result<usize, Halt> {
         let key = key_of(&step.handle);
         self.names.get(&key).copied().ok_or_else(|| {
-            Halt::Broken(format!("{key} is not open (add an `open` step or list it in `ports`)"))
+            Halt::Broken(format!(
+                "{key} is not open (add an `open` step or list it in `ports`)"
+            ))
         })
     }
 
@@ -369,9 +380,8 @@ impl Runner<'_> {
                 output_len,
                 start,
             } => {
-                let decode = known.map_or(Decode::Plain, |ioctl| {
-                    Decode::Layout(ioctl.output_layout())
-                });
+                let decode =
+                    known.map_or(Decode::Plain, |ioctl| Decode::Layout(ioctl.output_layout()));
                 let slot = self.slot_of(step)?;
                 let port = self.port_of(step)?;
                 let handle = if *internal {
@@ -388,7 +398,8 @@ impl Runner<'_> {
                 }
             }
             Action::WaitMask { start } => {
-                let decode = Decode::Layout(AnyIoctl::Public(SerialIoctl::WaitOnMask).output_layout());
+                let decode =
+                    Decode::Layout(AnyIoctl::Public(SerialIoctl::WaitOnMask).output_layout());
                 let slot = self.slot_of(step)?;
                 let port = self.port_of(step)?;
                 let handle = win32::comm::start_wait_comm_event(port)?;
@@ -489,7 +500,11 @@ impl Runner<'_> {
             Action::ModemStatus => {
                 let port = self.port_of(step)?;
                 comm(win32::comm::get_comm_modem_status(port).map(|lines| {
-                    vec![flagged("modem_status", i64::from(lines.0), FlagSet::ModemStatus)]
+                    vec![flagged(
+                        "modem_status",
+                        i64::from(lines.0),
+                        FlagSet::ModemStatus,
+                    )]
                 }))?
             }
             Action::GetCommState => {
@@ -745,9 +760,21 @@ fn apply_configure(port: &mut dyn Port, configure: &Configure) -> Result<Observa
         return Ok(failed);
     }
     let merges = [
-        (&configure.handflow, SerialIoctl::GetHandflow, SerialIoctl::SetHandflow),
-        (&configure.chars, SerialIoctl::GetChars, SerialIoctl::SetChars),
-        (&configure.timeouts, SerialIoctl::GetTimeouts, SerialIoctl::SetTimeouts),
+        (
+            &configure.handflow,
+            SerialIoctl::GetHandflow,
+            SerialIoctl::SetHandflow,
+        ),
+        (
+            &configure.chars,
+            SerialIoctl::GetChars,
+            SerialIoctl::SetChars,
+        ),
+        (
+            &configure.timeouts,
+            SerialIoctl::GetTimeouts,
+            SerialIoctl::SetTimeouts,
+        ),
     ];
     for (values, get, set) in merges {
         if !values.is_empty()
@@ -779,7 +806,12 @@ fn apply_configure(port: &mut dyn Port, configure: &Configure) -> Result<Observa
 }
 
 /// Every difference between `expect` and `observation`.
-fn check(expect: &Expect, observation: &Observation, step_start: Timestamp, timing: Timing) -> Vec<String> {
+fn check(
+    expect: &Expect,
+    observation: &Observation,
+    step_start: Timestamp,
+    timing: Timing,
+) -> Vec<String> {
     let mut problems = Vec::new();
     if observation.pending {
         if !expect.pending {
@@ -793,7 +825,9 @@ fn check(expect: &Expect, observation: &Observation, step_start: Timestamp, timi
     if expect.pending {
         problems.push(format!(
             "expected the request to be still pending, but it completed with {}",
-            observation.status.map_or_else(|| "?".to_owned(), status_text)
+            observation
+                .status
+                .map_or_else(|| "?".to_owned(), status_text)
         ));
         return problems;
     }
@@ -839,7 +873,11 @@ fn check(expect: &Expect, observation: &Observation, step_start: Timestamp, timi
             problems.push(format!(
                 "{}: no such field in this step's output (fields: {})",
                 field.name,
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             ));
             continue;
         };
@@ -864,7 +902,8 @@ fn check(expect: &Expect, observation: &Observation, step_start: Timestamp, timi
         let elapsed = observation.finished.millis_since(from);
         if !timing.accepts(elapsed, min, max) {
             let (low, high) = timing.widen(min, max);
-            let show = |bound: Option<f64>| bound.map_or_else(|| "-".to_owned(), |b| format!("{b}"));
+            let show =
+                |bound: Option<f64>| bound.map_or_else(|| "-".to_owned(), |b| format!("{b}"));
             let widened = if timing == Timing::Virtual {
                 String::new()
             } else {

@@ -198,10 +198,10 @@ impl RawStep {
             };
         }
         key!(
-            action, port, handle, start, name, data, hex, fill, len, ioctl, code, internal,
-            input, input_hex, output_len, baud, line, timeouts, handflow, chars, queue_size, dcb,
-            flags, mask, ms, timeout_ms, delay_ms, fault, cts, dsr, dcd, ri, clear, function,
-            char, in_queue, out_queue, expect
+            action, port, handle, start, name, data, hex, fill, len, ioctl, code, internal, input,
+            input_hex, output_len, baud, line, timeouts, handflow, chars, queue_size, dcb, flags,
+            mask, ms, timeout_ms, delay_ms, fault, cts, dsr, dcd, ri, clear, function, char,
+            in_queue, out_queue, expect
         );
         keys
     }
@@ -212,9 +212,8 @@ impl RawStep {
 /// # Errors
 /// [`LoadError`] with the file, line and column of the first problem.
 pub fn parse(source: &Source, default_name: &str) -> Result<Scenario, LoadError> {
-    let raw: RawScenario = toml::from_str(&source.text).map_err(|error| {
-        source.error_at(error.span(), error.message().trim_end().to_owned())
-    })?;
+    let raw: RawScenario = toml::from_str(&source.text)
+        .map_err(|error| source.error_at(error.span(), error.message().trim_end().to_owned()))?;
     let topology = Topology::from_name(raw.topology.get_ref()).ok_or_else(|| {
         source.error_at(
             Some(raw.topology.span()),
@@ -397,8 +396,14 @@ fn parse_action(
             start,
         },
         "write" => Action::Write {
-            data: bytes(source, number, raw.data.as_ref(), raw.hex.as_ref(), raw.fill.as_ref())?
-                .unwrap_or_default(),
+            data: bytes(
+                source,
+                number,
+                raw.data.as_ref(),
+                raw.hex.as_ref(),
+                raw.fill.as_ref(),
+            )?
+            .unwrap_or_default(),
             start,
         },
         "flush" => Action::Flush { start },
@@ -411,14 +416,22 @@ fn parse_action(
             mask: flag_value(source, number, FlagSet::Event, raw.mask.as_ref())?,
         },
         "wait" => Action::Wait {
-            name: raw.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_default(),
+            name: raw
+                .name
+                .as_ref()
+                .map(|n| n.get_ref().clone())
+                .unwrap_or_default(),
             timeout_ms: raw
                 .timeout_ms
                 .as_ref()
                 .map_or(DEFAULT_WAIT_MS, |ms| *ms.get_ref()),
         },
         "cancel" => Action::Cancel {
-            name: raw.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_default(),
+            name: raw
+                .name
+                .as_ref()
+                .map(|n| n.get_ref().clone())
+                .unwrap_or_default(),
         },
         "sleep" => Action::Sleep {
             ms: raw.ms.as_ref().map_or(0, |ms| *ms.get_ref()),
@@ -444,14 +457,23 @@ fn parse_action(
                 }
             };
             Action::PeerSend {
-                data: bytes(source, number, raw.data.as_ref(), raw.hex.as_ref(), raw.fill.as_ref())?
-                    .unwrap_or_default(),
+                data: bytes(
+                    source,
+                    number,
+                    raw.data.as_ref(),
+                    raw.hex.as_ref(),
+                    raw.fill.as_ref(),
+                )?
+                .unwrap_or_default(),
                 frame,
                 delay_ms: raw.delay_ms.as_ref().map_or(0, |ms| *ms.get_ref()),
             }
         }
         "peer_fault" => {
-            let fault_text = raw.fault.as_ref().map_or_else(String::new, |f| f.get_ref().clone());
+            let fault_text = raw
+                .fault
+                .as_ref()
+                .map_or_else(String::new, |f| f.get_ref().clone());
             let fault = match fault_text.to_ascii_lowercase().as_str() {
                 "parity" => LineFault::Parity,
                 "framing" => LineFault::Framing,
@@ -484,17 +506,29 @@ fn parse_action(
             delay_ms: raw.delay_ms.as_ref().map_or(0, |ms| *ms.get_ref()),
         },
         "peer_expect" => Action::PeerExpect {
-            data: bytes(source, number, raw.data.as_ref(), raw.hex.as_ref(), raw.fill.as_ref())?
-                .unwrap_or_default(),
+            data: bytes(
+                source,
+                number,
+                raw.data.as_ref(),
+                raw.hex.as_ref(),
+                raw.fill.as_ref(),
+            )?
+            .unwrap_or_default(),
             clear: raw.clear.as_ref().is_some_and(|clear| *clear.get_ref()),
         },
         "escape" => {
-            let function = raw.function.as_ref().map_or_else(String::new, |f| f.get_ref().clone());
+            let function = raw
+                .function
+                .as_ref()
+                .map_or_else(String::new, |f| f.get_ref().clone());
             let escape = Escape::from_name(&function).ok_or_else(|| {
                 let names: Vec<&str> = Escape::ALL.iter().map(|e| e.name()).collect();
                 at(
                     raw.function.as_ref().map_or(action_span, Spanned::span),
-                    format!("unknown escape function '{function}' ({})", names.join(", ")),
+                    format!(
+                        "unknown escape function '{function}' ({})",
+                        names.join(", ")
+                    ),
                 )
             })?;
             Action::Escape(escape)
@@ -538,7 +572,12 @@ fn parse_configure(source: &Source, number: usize, raw: &RawStep) -> Result<Conf
                 toml::Value::String(text) => parse_number(text),
                 _ => None,
             }
-            .ok_or_else(|| at(value.span(), format!("DCB field {key} needs a number or bool")))?;
+            .ok_or_else(|| {
+                at(
+                    value.span(),
+                    format!("DCB field {key} needs a number or bool"),
+                )
+            })?;
             probe
                 .set_field(key, number_value)
                 .map_err(|message| at(value.span(), message))?;
@@ -548,9 +587,24 @@ fn parse_configure(source: &Source, number: usize, raw: &RawStep) -> Result<Conf
     Ok(Configure {
         baud: raw.baud.as_ref().map(|baud| *baud.get_ref()),
         line,
-        handflow: fields(source, number, layout(SerialIoctl::SetHandflow), raw.handflow.as_ref())?,
-        chars: fields(source, number, layout(SerialIoctl::SetChars), raw.chars.as_ref())?,
-        timeouts: fields(source, number, layout(SerialIoctl::SetTimeouts), raw.timeouts.as_ref())?,
+        handflow: fields(
+            source,
+            number,
+            layout(SerialIoctl::SetHandflow),
+            raw.handflow.as_ref(),
+        )?,
+        chars: fields(
+            source,
+            number,
+            layout(SerialIoctl::SetChars),
+            raw.chars.as_ref(),
+        )?,
+        timeouts: fields(
+            source,
+            number,
+            layout(SerialIoctl::SetTimeouts),
+            raw.timeouts.as_ref(),
+        )?,
         queue_size: match &raw.queue_size {
             Some(_) => Some(fields(
                 source,
@@ -603,10 +657,16 @@ fn parse_ioctl(
             (None, value)
         }
         (Some(name), Some(_)) => {
-            return Err(at(name.span(), "give `ioctl` or `code`, not both".to_owned()));
+            return Err(at(
+                name.span(),
+                "give `ioctl` or `code`, not both".to_owned(),
+            ));
         }
         (None, None) => {
-            return Err(at(action_span, "action 'ioctl' needs `ioctl` or `code`".to_owned()));
+            return Err(at(
+                action_span,
+                "action 'ioctl' needs `ioctl` or `code`".to_owned(),
+            ));
         }
     };
     let internal = matches!(known, Some(AnyIoctl::Internal(_))) || internal_flag;
@@ -622,7 +682,10 @@ fn parse_ioctl(
             if layout.is_empty() {
                 return Err(at(
                     table.span(),
-                    format!("IOCTL {} takes no input; use `input_hex` to send bytes anyway", ioctl.name()),
+                    format!(
+                        "IOCTL {} takes no input; use `input_hex` to send bytes anyway",
+                        ioctl.name()
+                    ),
                 ));
             }
             let values = fields(source, number, layout, Some(table))?;
@@ -632,14 +695,17 @@ fn parse_ioctl(
             crate::hex::parse(hex.get_ref()).map_err(|message| at(hex.span(), message))?
         }
         (Some(table), Some(_)) => {
-            return Err(at(table.span(), "give `input` or `input_hex`, not both".to_owned()));
+            return Err(at(
+                table.span(),
+                "give `input` or `input_hex`, not both".to_owned(),
+            ));
         }
         (None, None) => Vec::new(),
     };
-    let output_len = raw
-        .output_len
-        .as_ref()
-        .map_or_else(|| known.map_or(0, AnyIoctl::output_size), |len| *len.get_ref());
+    let output_len = raw.output_len.as_ref().map_or_else(
+        || known.map_or(0, AnyIoctl::output_size),
+        |len| *len.get_ref(),
+    );
     Ok(Action::Ioctl {
         known,
         code,
@@ -679,7 +745,10 @@ fn fields(
             toml::Value::Array(items) if def.flags.is_some() => {
                 let joined: Vec<String> = items
                     .iter()
-                    .map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_owned))
+                    .map(|item| {
+                        item.as_str()
+                            .map_or_else(|| item.to_string(), str::to_owned)
+                    })
                     .collect();
                 ioctl_fields::parse_value(def, &joined.join("|"))
             }
@@ -702,9 +771,12 @@ fn flag_value(
     value: Option<&Spanned<toml::Value>>,
 ) -> Result<u32, LoadError> {
     let Some(value) = value else { return Ok(0) };
-    let at = |message: String| source.error_at(Some(value.span()), format!("step {number}: {message}"));
+    let at =
+        |message: String| source.error_at(Some(value.span()), format!("step {number}: {message}"));
     match value.get_ref() {
-        toml::Value::Integer(n) => u32::try_from(*n).map_err(|_| at(format!("{n} is not a 32-bit mask"))),
+        toml::Value::Integer(n) => {
+            u32::try_from(*n).map_err(|_| at(format!("{n} is not a 32-bit mask")))
+        }
         toml::Value::String(text) => set.parse(text).map_err(at),
         toml::Value::Array(items) => {
             let mut mask = 0;
@@ -721,8 +793,13 @@ fn flag_value(
 }
 
 /// A byte written as a number or a one-character string.
-fn char_value(source: &Source, number: usize, value: &Spanned<toml::Value>) -> Result<u8, LoadError> {
-    let at = |message: String| source.error_at(Some(value.span()), format!("step {number}: {message}"));
+fn char_value(
+    source: &Source,
+    number: usize,
+    value: &Spanned<toml::Value>,
+) -> Result<u8, LoadError> {
+    let at =
+        |message: String| source.error_at(Some(value.span()), format!("step {number}: {message}"));
     match value.get_ref() {
         toml::Value::Integer(n) => u8::try_from(*n).map_err(|_| at(format!("{n} is not a byte"))),
         toml::Value::String(text) if text.len() == 1 => {
@@ -787,7 +864,10 @@ fn parse_expect(
         Some(text) => StatusCheck::Is(parse_status(text.get_ref()).ok_or_else(|| {
             at(
                 text.span(),
-                format!("unknown status '{}' (a STATUS_* name or a 0x number)", text.get_ref()),
+                format!(
+                    "unknown status '{}' (a STATUS_* name or a 0x number)",
+                    text.get_ref()
+                ),
             )
         })?),
     };
@@ -819,7 +899,10 @@ fn parse_expect(
             if let (Some(min), Some(max)) = (min, max)
                 && min > max
             {
-                return Err(at(window.span(), format!("elapsed_ms min {min} is above max {max}")));
+                return Err(at(
+                    window.span(),
+                    format!("elapsed_ms min {min} is above max {max}"),
+                ));
             }
             (*min, *max)
         }
@@ -828,7 +911,10 @@ fn parse_expect(
     let win32_error = match &raw.win32_error {
         Some(name) => Some(
             crate::win32::errors::win32_error_from_name(name.get_ref()).ok_or_else(|| {
-                at(name.span(), format!("unknown Win32 error '{}'", name.get_ref()))
+                at(
+                    name.span(),
+                    format!("unknown Win32 error '{}'", name.get_ref()),
+                )
             })?,
         ),
         None => None,
@@ -867,7 +953,10 @@ fn expected_value(
         }
         other => Err(source.error_at(
             Some(value.span()),
-            format!("step {number}: an expected value cannot be {}", other.type_str()),
+            format!(
+                "step {number}: an expected value cannot be {}",
+                other.type_str()
+            ),
         )),
     }
 }

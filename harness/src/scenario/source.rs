@@ -31,10 +31,7 @@ impl Source {
     /// The text of 1-based `line`.
     #[must_use]
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
+        self.text.lines().nth(line.saturating_sub(1)).unwrap_or("")
     }
 
     /// An error at `span` (the start of the span is reported).
@@ -87,7 +84,11 @@ impl fmt::Display for LoadError {
             "{}:{}:{}: {}",
             self.path, self.line, self.column, self.message
         )?;
-        if let Some(excerpt) = self.excerpt.as_deref().filter(|text| !text.trim().is_empty()) {
+        if let Some(excerpt) = self
+            .excerpt
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
+        {
             write!(
                 f,
                 "\n  {} | {excerpt}\n  {} | {}^",
@@ -116,6 +117,9 @@ mod tests {
         assert_eq!(source.position(6), (2, 1));
         assert_eq!(source.position(9), (2, 4));
         let error = source.error_at(Some(9..10), "bad");
-        assert_eq!(error.to_string(), "x.toml:2:4: bad\n  2 | bb = 2\n    |    ^");
+        assert_eq!(
+            error.to_string(),
+            "x.toml:2:4: bad\n  2 | bb = 2\n    |    ^"
+        );
     }
 }

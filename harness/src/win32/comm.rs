@@ -458,6 +458,9 @@ mod tests {
         };
         assert_eq!(failure.win32_error(), errors::ERROR_INVALID_PARAMETER);
         assert_eq!(failure.status(), NtStatus::INVALID_PARAMETER);
-        assert_eq!(CommError::Rejected(87).status(), NtStatus::INVALID_PARAMETER);
+        assert_eq!(
+            CommError::Rejected(87).status(),
+            NtStatus::INVALID_PARAMETER
+        );
     }
 }

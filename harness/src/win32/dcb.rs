@@ -644,7 +644,11 @@ mod tests {
             (settings.handflow.xon_limit, settings.handflow.xoff_limit),
             (100, 200)
         );
-        let order: Vec<_> = settings.requests().iter().map(|(ioctl, _)| *ioctl).collect();
+        let order: Vec<_> = settings
+            .requests()
+            .iter()
+            .map(|(ioctl, _)| *ioctl)
+            .collect();
         assert_eq!(
             order,
             [

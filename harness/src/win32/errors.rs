@@ -196,9 +196,7 @@ pub fn win32_error_from_name(name: &str) -> Option<u32> {
     let upper = name.to_ascii_uppercase();
     WIN32_NAMES
         .iter()
-        .find(|(_, known)| {
-            *known == upper || known.strip_prefix("ERROR_") == Some(upper.as_str())
-        })
+        .find(|(_, known)| *known == upper || known.strip_prefix("ERROR_") == Some(upper.as_str()))
         .map(|(value, _)| *value)
 }
 

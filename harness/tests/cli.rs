@@ -1,0 +1,244 @@
+//! The `serial-harness` binary: outputs and documented exit codes (0 passed, 1 failures,
+//! 2 usage or file errors).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_serial-harness"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("serial-harness-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_passing_run_exits_0_with_nextest_style_lines() {
+    let output = harness(&["run", "--no-progress", "read/zero_length", "wait/rxchar"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("        PASS ["), "{text}");
+    assert!(text.contains("(1/2) read/zero_length"), "{text}");
+    assert!(text.contains("Summary"), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn a_failing_scenario_exits_1_and_explains_itself() {
+    let dir = scratch("failing");
+    let file = dir.join("wrong_status.toml");
+    std::fs::write(
+        &file,
+        "topology = \"loopback\"\n\n[[step]]\naction = \"read\"\nlen = 0\nexpect = { status = \"TIMEOUT\" }\n",
+    )
+    .unwrap();
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--seed",
+        "99",
+        file.to_str().unwrap(),
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("        FAIL ["), "{text}");
+    assert!(text.contains("step 1 (read, line 3):"), "{text}");
+    assert!(
+        text.contains("status: expected STATUS_TIMEOUT, got STATUS_SUCCESS"),
+        "{text}"
+    );
+    assert!(text.contains("seed: 99"), "{text}");
+    assert!(
+        text.contains("replay: serial-harness run --seed 99 --model --cpus 2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_file_exits_2_with_its_location() {
+    let dir = scratch("malformed");
+    let file = dir.join("broken.toml");
+    std::fs::write(
+        &file,
+        "topology = \"none\"\n\n[[step]]\naction = \"sleep\"\nmss = 5\n",
+    )
+    .unwrap();
+    let output = harness(&["run", file.to_str().unwrap()]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("broken.toml:5:1:"), "{text}");
+    assert!(text.contains("mss"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(harness(&["run", "--bogus"]).status.code(), Some(2));
+    assert_eq!(harness(&["run", "no/such/scenario"]).status.code(), Some(2));
+    assert_eq!(harness(&["frobnicate"]).status.code(), Some(2));
+    #[cfg(not(windows))]
+    {
+        let output = harness(&["run", "--port", "COM3"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(stderr(&output).contains("only be used on Windows"));
+    }
+}
+
+#[test]
+fn known_failures_are_xfail_and_do_not_fail_the_run() {
+    let output = harness(&["run", "--no-progress", "purge/information_is_four"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("       XFAIL ["), "{text}");
+    assert!(text.contains("known failure:"), "{text}");
+}
+
+#[test]
+fn json_and_junit_outputs() {
+    let dir = scratch("reports");
+    let junit = dir.join("results.xml");
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--json",
+        "--junit",
+        junit.to_str().unwrap(),
+        "timeouts/set_get_round_trip",
+        "purge/information_is_four",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    assert_eq!(json["target"], "model");
+    assert_eq!(json["summary"]["passed"], 1);
+    assert_eq!(json["summary"]["xfail"], 1);
+    assert_eq!(json["scenarios"][0]["name"], "timeouts/set_get_round_trip");
+    assert_eq!(json["scenarios"][0]["status"], "pass");
+    assert_eq!(json["scenarios"][1]["name"], "purge/information_is_four");
+    assert_eq!(json["scenarios"][1]["status"], "xfail");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"model\" tests=\"2\" failures=\"0\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"timeouts/set_get_round_trip\" classname=\"timeouts\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<skipped message=\"known failure:"), "{xml}");
+}
+
+#[test]
+fn list_shows_the_builtin_suite() {
+    let output = harness(&["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for group in [
+        "read/",
+        "write/",
+        "purge/",
+        "wait/",
+        "timeouts/",
+        "flow_control/",
+        "status/",
+        "errors/",
+        "open_close/",
+    ] {
+        assert!(text.contains(group), "{group} missing");
+    }
+    assert!(text.lines().count() >= 60);
+    let json = harness(&["list", "--json", "--group", "wait"]);
+    let entries: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["group"] == "wait")
+    );
+}
+
+#[test]
+fn ioctl_prints_status_and_decoded_output() {
+    let output = harness(&["ioctl", "GET_BAUD_RATE"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("IOCTL_SERIAL_GET_BAUD_RATE (0x001B0050)"),
+        "{text}"
+    );
+    assert!(text.contains("status: STATUS_SUCCESS"), "{text}");
+    assert!(text.contains("baud_rate = 1200"), "{text}");
+
+    let output = harness(&["ioctl", "SET_BAUD_RATE", "0"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("STATUS_INVALID_PARAMETER"));
+    assert!(stdout(&output).contains("ERROR_INVALID_PARAMETER"));
+
+    let output = harness(&[
+        "ioctl",
+        "SET_HANDFLOW",
+        "control_handshake=DTR_CONTROL|CTS_HANDSHAKE",
+        "flow_replace=RTS_CONTROL",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let output = harness(&["ioctl", "WAIT_ON_MASK"]);
+    assert!(stdout(&output).contains("STATUS_INVALID_PARAMETER"));
+
+    assert_eq!(harness(&["ioctl", "NOT_AN_IOCTL"]).status.code(), Some(2));
+    assert_eq!(
+        harness(&["ioctl", "SET_BAUD_RATE", "fast"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn demo_reports_the_loopback_transfer() {
+    let output = harness(&["demo", "--bytes", "512", "--baud", "57600"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("512 bytes at 57600 baud 8N1 came back intact"),
+        "{text}"
+    );
+    assert!(text.contains("interrupts:"), "{text}");
+    let json = harness(&["demo", "--bytes", "64", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["matched"], true);
+    assert!(report["interrupts"].as_u64().unwrap() > 0);
+    assert!(report["elapsed_ms"].as_f64().unwrap() >= report["wire_ms"].as_f64().unwrap() * 0.9);
+}
+
+#[test]
+fn compare_puts_targets_side_by_side() {
+    let output = harness(&[
+        "compare",
+        "--no-progress",
+        "--target",
+        "model",
+        "--target",
+        "model",
+        "wait/rxchar",
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("wait/rxchar"), "{text}");
+    assert!(
+        text.contains("0 scenario(s) with different results"),
+        "{text}"
+    );
+}
