@@ -182,8 +182,23 @@ impl<K: Kernel> Device<K> {
                     &mut shared.timers,
                     TimerKind::ImmediateTotal,
                 );
-                self.sync(|s| s.tx.immediate = None);
-                let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+                // The ISR may have handed the character to the UART after the cancel began: it
+                // went out, so report SUCCESS (the ISR's claim wins, as for reads, §6.4).
+                let sent = self.sync(|s| {
+                    let sent = s.tx.immediate.is_none();
+                    s.tx.immediate = None;
+                    s.tx.immediate_done = false;
+                    sent
+                });
+                let status = if sent {
+                    NtStatus::SUCCESS
+                } else {
+                    NtStatus::CANCELLED
+                };
+                let _ = done.push(held.request, status, 0);
+                if sent && shared.current_write.is_none() && shared.writes.is_empty() {
+                    self.transmit_queue_empty(shared);
+                }
             } else if let Some(held) = take_if(&mut shared.resizing, id) {
                 let _ = done.push(held.request, NtStatus::CANCELLED, 0);
             }

@@ -1177,3 +1177,65 @@ fn transmit_toggle_keeps_rts_up_through_a_break_and_drops_it_while_held() {
     assert!(!peer_outputs(&m).rts);
     finish(m);
 }
+
+#[test]
+fn cancelling_a_held_immediate_char_reports_what_really_happened() {
+    // The immediate char is held by CTS; CTS rises while interrupts are gated (OUT2 off), then
+    // re-opening the gate and the cancel race. The completion must match the wire: SUCCESS if the
+    // peer got the character, CANCELLED (Information 0) if it never went out.
+    let mut m = peer_machine();
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL | hf::CTS_HANDSHAKE,
+        hf::RTS_CONTROL,
+        0,
+        0,
+    ));
+    for round in 0..30u8 {
+        let low = m.now();
+        peer_lines(&mut m, lines(false, true, false, true), low);
+        m.run_for(MS);
+        let immediate = start_ioctl(&mut m, 0, SerialIoctl::ImmediateChar, &[round], 0);
+        m.run_for(MS);
+        assert!(pending(&m, immediate));
+        ok(ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x03u32.to_le_bytes(),
+            0,
+        ));
+        let rise = m.now();
+        peer_lines(&mut m, ALL_HIGH, rise);
+        m.run_for(MS);
+        let gate = start_ioctl(
+            &mut m,
+            0,
+            SerialIoctl::SetModemControl,
+            &0x0Bu32.to_le_bytes(),
+            0,
+        );
+        m.cancel(immediate);
+        let done = m.run_until_complete(immediate, 10 * MS).expect("completes");
+        ok(m.run_until_complete(gate, MS).unwrap());
+        m.run_for(5 * MS);
+        let sent = m.board_mut().peer().unwrap().take_received();
+        let seen = sent.iter().any(|ch| ch.data == round);
+        if seen {
+            assert_eq!(
+                done.status,
+                NtStatus::SUCCESS,
+                "round {round}: the peer got the char but it was reported cancelled\n{}",
+                m.replay_line()
+            );
+        } else {
+            assert_eq!(
+                (done.status, done.information),
+                (NtStatus::CANCELLED, 0),
+                "round {round}"
+            );
+        }
+    }
+    finish(m);
+}
