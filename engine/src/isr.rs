@@ -196,6 +196,12 @@ fn receive<K: Kernel>(kernel: &K, state: &mut IsrState, raw: u8, wake: &mut Wake
             return;
         }
     }
+    if state.handflow.control_handshake & handflow::DSR_SENSITIVITY != 0 {
+        // DSR is sampled for every byte (as serial.sys does): a DSR drop whose modem-status
+        // interrupt still waits behind this higher-priority receive interrupt already counts.
+        let msr = kernel.read_register(Register::ModemStatus);
+        process_modem_status(kernel, state, msr, wake);
+    }
     if state.flow.rx_holds & hold::RX_WAITING_FOR_DSR != 0 {
         return;
     }

@@ -1239,3 +1239,34 @@ fn cancelling_a_held_immediate_char_reports_what_really_happened() {
     }
     finish(m);
 }
+
+#[test]
+fn dsr_sensitivity_drops_a_byte_arriving_as_dsr_falls() {
+    // DSR falls at the very instant a byte's stop bit ends: the receive interrupt outranks the
+    // modem-status one, so the byte is looked at first; DSR is already low, so it is dropped.
+    let mut m = peer_machine();
+    let start = m.now();
+    peer_lines(&mut m, lines(false, true, false, false), start);
+    m.run_for(MS);
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL | hf::DSR_SENSITIVITY,
+        hf::RTS_CONTROL,
+        0,
+        0,
+    ));
+    let at = m.now();
+    let kept_end = peer_send(&mut m, b"k", at);
+    let end = peer_send(&mut m, b"x", kept_end + MS);
+    peer_lines(&mut m, lines(false, false, false, false), end);
+    m.run_until(end + MS);
+    let status = comm_status(&mut m, 0);
+    assert_eq!(status.hold_reasons, hold::RX_WAITING_FOR_DSR);
+    assert_eq!(
+        status.amount_in_in_queue, 1,
+        "only the byte from before the drop"
+    );
+    assert_eq!(read_now(&mut m, 0, 1), b"k");
+    finish(m);
+}
