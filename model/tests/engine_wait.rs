@@ -574,3 +574,68 @@ fn an_event_racing_with_wait_on_mask_is_never_lost() {
     }
     finish(m);
 }
+
+#[test]
+fn an_immediate_char_counts_as_a_transmission_for_txempty() {
+    let mut m = peer_machine();
+    ok(set_wait_mask(&mut m, 0, ev::TXEMPTY));
+    let wait = start_wait(&mut m, 0);
+    m.run_for(10 * MS);
+    assert_pending(&m, wait, "nothing sent yet");
+    let immediate = ok(ioctl(&mut m, 0, SerialIoctl::ImmediateChar, b"i", 0));
+    let done = m.run_until_complete(wait, MS).expect("TXEMPTY");
+    assert_eq!(wait_events(&done), ev::TXEMPTY);
+    assert_eq!(done.completed_at, immediate.completed_at);
+    finish(m);
+}
+
+#[test]
+fn bytes_dropped_by_dsr_sensitivity_raise_no_rxchar() {
+    let mut m = peer_machine();
+    ok(set_handflow(&mut m, 0, 0x01 | 0x40, 0x40, 0, 0));
+    ok(set_wait_mask(&mut m, 0, ev::RXCHAR));
+    let wait = start_wait(&mut m, 0);
+    let at = m.now();
+    let end = peer_send(&mut m, b"dropped", at);
+    m.run_until(end + 10 * MS);
+    assert_pending(&m, wait, "DSR is low: the bytes are not received");
+    let rise = m.now();
+    peer_lines(&mut m, lines(false, true, false, false), rise);
+    let end = peer_send(&mut m, b"!", rise + MS);
+    let done = m.run_until_complete(wait, 100 * MS).expect("RXCHAR");
+    assert_eq!(wait_events(&done), ev::RXCHAR);
+    assert_eq!(done.completed_at, end);
+    finish(m);
+}
+
+#[test]
+fn a_line_error_under_error_abort_completes_the_wait_instead_of_cancelling_it() {
+    let mut m = peer_machine();
+    ok(set_handflow(&mut m, 0, 0x01 | 0x8000_0000, 0x40, 0, 0));
+    ok(set_wait_mask(&mut m, 0, ev::ERR));
+    let wait = start_wait(&mut m, 0);
+    let read = m.submit(0, Operation::Read { len: 4 });
+    let at = m.now() + MS;
+    let framing = LineErrors {
+        framing: true,
+        ..LineErrors::NONE
+    };
+    let end = peer_send_char(&mut m, b'e', framing, at);
+    let done = m.run_until_complete(wait, 100 * MS).expect("ERR");
+    assert_eq!(wait_events(&done), ev::ERR);
+    assert_eq!(done.completed_at, end);
+    let r = m.run_until_complete(read, MS).expect("the read is aborted");
+    assert_eq!(r.status, NtStatus::CANCELLED);
+    // While the error is latched a new wait is refused like any request...
+    let refused = ioctl(&mut m, 0, SerialIoctl::WaitOnMask, &[], 4);
+    assert_eq!(
+        (refused.status, refused.information),
+        (NtStatus::CANCELLED, 0)
+    );
+    // ...and accepted again once GET_COMMSTATUS has read the error.
+    assert_eq!(comm_status(&mut m, 0).errors, serial_ioctl::error::FRAMING);
+    let wait = start_wait(&mut m, 0);
+    m.run_for(5 * MS);
+    assert_pending(&m, wait, "no new error");
+    finish(m);
+}
