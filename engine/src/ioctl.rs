@@ -12,6 +12,9 @@ use crate::device::Device;
 use crate::kernel::{Kernel, Request};
 use crate::requests::Purpose;
 
+/// The largest receive ring SET_QUEUE_SIZE grows to (16 MiB of nonpaged pool).
+pub const MAX_RECEIVE_BUFFER: usize = 16 * 1024 * 1024;
+
 impl<K: Kernel> Device<K> {
     /// IRP_MJ_DEVICE_CONTROL.
     ///
@@ -158,6 +161,10 @@ impl<K: Kernel> Device<K> {
         let current = self.sync(|s| s.rx.capacity());
         if wanted <= current {
             return Self::finish(request, NtStatus::SUCCESS, 0);
+        }
+        if wanted > MAX_RECEIVE_BUFFER {
+            // Nonpaged pool would refuse it anyway; refuse before trying.
+            return Self::finish(request, NtStatus::INSUFFICIENT_RESOURCES, 0);
         }
         self.enqueue_read(request, Purpose::ResizeReceiveBuffer(wanted));
     }
