@@ -1270,3 +1270,69 @@ fn dsr_sensitivity_drops_a_byte_arriving_as_dsr_falls() {
     assert_eq!(read_now(&mut m, 0, 1), b"k");
     finish(m);
 }
+
+#[test]
+fn set_handflow_reapplies_a_line_only_when_its_mode_changes() {
+    let mut m = peer_machine();
+    ok(plain(&mut m, SerialIoctl::ClrDtr));
+    ok(plain(&mut m, SerialIoctl::ClrRts));
+    // Same DTR and RTS modes, other bits changed: the lines stay as the application left them.
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL | hf::CTS_HANDSHAKE,
+        hf::RTS_CONTROL | hf::AUTO_TRANSMIT,
+        10,
+        10,
+    ));
+    let seen = peer_outputs(&m);
+    assert!(!seen.dtr && !seen.rts, "{seen:?}");
+    // A changed RTS mode re-applies RTS only.
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL,
+        hf::RTS_HANDSHAKE,
+        10,
+        10,
+    ));
+    let seen = peer_outputs(&m);
+    assert!(!seen.dtr && seen.rts, "{seen:?}");
+    // Reopening applies both.
+    m.close(0);
+    assert_eq!(m.open(0), NtStatus::SUCCESS);
+    let seen = peer_outputs(&m);
+    assert!(seen.dtr && seen.rts, "{seen:?}");
+    finish(m);
+}
+
+#[test]
+fn a_cts_hold_holds_our_xoff_too() {
+    let mut m = peer_machine_with(|c| c.device.rx_buffer_size = 128);
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_CONTROL | hf::CTS_HANDSHAKE,
+        hf::RTS_CONTROL | hf::AUTO_RECEIVE,
+        16,
+        32,
+    ));
+    let at = m.now();
+    let end = peer_send(&mut m, &payload(100), at);
+    m.run_until(end + 10 * MS);
+    assert!(
+        peer_received(&m).is_empty(),
+        "CTS is low: not even XOFF may go out"
+    );
+    assert_eq!(holds(&mut m), hold::TX_WAITING_FOR_CTS);
+    let rise = m.now();
+    peer_lines(&mut m, ALL_HIGH, rise);
+    m.run_for(10 * MS);
+    assert_eq!(peer_received(&m), [XOFF]);
+    assert_eq!(peer_received_times(&m), [rise + chars(1)]);
+    assert_eq!(
+        holds(&mut m),
+        hold::TX_WAITING_XOFF_SENT | hold::TX_WAITING_FOR_XON
+    );
+    finish(m);
+}
