@@ -458,17 +458,11 @@ impl Peer for ModelPeer {
     fn received(&mut self) -> Result<Vec<u8>, PortError> {
         let machine = self.machine.borrow();
         let board = machine.board();
-        // A break the port sent is a line condition, not data: leave it out, as a real peer's
-        // driver does.
+        // A break the port sent arrives as one all-zero character, as a real peer's UART and
+        // driver store it.
         board
             .peer_ref()
-            .map(|peer| {
-                peer.received()
-                    .iter()
-                    .filter(|ch| !ch.errors.break_condition)
-                    .map(|ch| ch.data)
-                    .collect()
-            })
+            .map(serial_model::peer::ScriptedPeer::received_bytes)
             .ok_or_else(|| PortError::Unsupported("this board has no peer".into()))
     }
 

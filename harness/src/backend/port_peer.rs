@@ -6,15 +6,20 @@
 //! - bytes at any frame format: SET_BAUD_RATE / SET_LINE_CONTROL on the peer port, then a write;
 //! - a parity error: the character is sent with the opposite parity (odd ↔ even, mark ↔ space),
 //!   so it needs a parity setting on both sides;
-//! - a framing error: a 0x00 sent at half the rate, so the far receiver samples a space where it
-//!   expects the stop bit;
+//! - a framing error: the character is sent with a space parity bit where the far receiver,
+//!   which has no parity, expects its stop bit (so it needs no parity on the line, and a
+//!   nonzero character, or the receiver sees a break);
 //! - a break: SET_BREAK_ON, two character times (at least 10 ms), SET_BREAK_OFF;
 //! - modem lines: a null-modem cable wires the peer's RTS to our CTS and its DTR to our DSR and
 //!   DCD, so CTS is set with SET/CLR_RTS, DSR and DCD together with SET/CLR_DTR; RI is not wired.
 //!
-//! A delay before sending blocks the scenario for that long (real time cannot run ahead).
+//! Before a fault the peer lets everything it sent leave the wire, and it lets the faulty
+//! character leave before restoring its frame, so a fault never corrupts its neighbours.
+//!
+//! A real peer cannot schedule a send or a line change ahead while the scenario blocks in a read,
+//! so `delay_ms` other than 0 is [`PortError::Unsupported`] (the scenario is skipped).
 
-use serial_ioctl::{SerialIoctl, handflow};
+use serial_ioctl::SerialIoctl;
 
 use crate::port::{FrameSpec, LineChange, LineFault, Peer, Port, PortError, RequestHandle};
 use crate::time::Millis;
@@ -28,6 +33,8 @@ pub struct PortPeer {
     frame: FrameSpec,
     received: Vec<u8>,
     sending: Vec<RequestHandle>,
+    /// Characters handed to the peer's UART that may still be in its FIFO or shift register.
+    on_the_way: u64,
     sleep: Sleeper,
 }
 
@@ -41,7 +48,9 @@ impl std::fmt::Debug for PortPeer {
 }
 
 impl PortPeer {
-    /// Takes over `port` (already open): 9600 8N1, no flow control, reads return at once.
+    /// Takes over `port` (already open): 9600 8N1, no flow control, DTR and RTS off (so the
+    /// port under test starts with CTS, DSR and DCD low, as with the model's peer), reads return
+    /// at once.
     /// `sleep` lets time pass (a thread sleep on real time).
     ///
     /// # Errors
@@ -52,12 +61,13 @@ impl PortPeer {
             frame: FrameSpec::eight_n_one(9600),
             received: Vec::new(),
             sending: Vec::new(),
+            on_the_way: 0,
             sleep,
         };
         peer.apply_frame(FrameSpec::eight_n_one(9600))?;
         let handflow = serial_ioctl::SerialHandflow {
-            control_handshake: handflow::DTR_CONTROL,
-            flow_replace: handflow::RTS_CONTROL,
+            control_handshake: 0,
+            flow_replace: 0,
             xon_limit: 0,
             xoff_limit: 0,
         };
@@ -110,6 +120,28 @@ impl PortPeer {
         Ok(())
     }
 
+    /// Waits until everything sent so far has left the wire (writes complete when their bytes
+    /// are in the UART, which holds up to 16 more plus the shift register).
+    fn settle(&mut self) -> Result<(), PortError> {
+        self.drain()?;
+        let pending = self.on_the_way.min(17);
+        self.on_the_way = 0;
+        if pending > 0 {
+            self.pause((pending + 1) * self.character_ms());
+        }
+        Ok(())
+    }
+
+    /// Sends one character in `frame`, lets it leave the wire, and restores the normal frame.
+    fn send_odd_character(&mut self, frame: FrameSpec, data: u8) -> Result<(), PortError> {
+        let normal = self.frame;
+        self.apply_frame(frame)?;
+        let handle = self.port.start_write(&[data])?;
+        let _ = self.port.wait(handle, 10_000)?;
+        self.pause(2 * self.character_ms());
+        self.apply_frame(normal)
+    }
+
     /// One character time of the current frame in milliseconds (rounded up).
     fn character_ms(&self) -> Millis {
         let bits = 1
@@ -133,15 +165,16 @@ impl Peer for PortPeer {
         frame: Option<FrameSpec>,
         delay_ms: Millis,
     ) -> Result<(), PortError> {
+        not_delayed(delay_ms)?;
         if let Some(frame) = frame
             && frame != self.frame
         {
-            self.drain()?;
+            self.settle()?;
             self.apply_frame(frame)?;
         }
-        self.pause(delay_ms);
         let handle = self.port.start_write(bytes)?;
         self.sending.push(handle);
+        self.on_the_way += bytes.len() as u64;
         Ok(())
     }
 
@@ -151,8 +184,8 @@ impl Peer for PortPeer {
         data: u8,
         delay_ms: Millis,
     ) -> Result<(), PortError> {
-        self.drain()?;
-        self.pause(delay_ms);
+        not_delayed(delay_ms)?;
+        self.settle()?;
         let normal = self.frame;
         match fault {
             LineFault::Parity => {
@@ -167,28 +200,36 @@ impl Peer for PortPeer {
                         ));
                     }
                 };
-                self.apply_frame(FrameSpec {
-                    parity: opposite,
-                    ..normal
-                })?;
-                let handle = self.port.start_write(&[data])?;
-                let _ = self.port.wait(handle, 10_000)?;
-                self.apply_frame(normal)?;
+                self.send_odd_character(
+                    FrameSpec {
+                        parity: opposite,
+                        ..normal
+                    },
+                    data,
+                )?;
             }
             LineFault::Framing => {
-                self.apply_frame(FrameSpec {
-                    baud: (normal.baud / 2).max(1),
-                    ..normal
-                })?;
-                let handle = self.port.start_write(&[0])?;
-                let _ = self.port.wait(handle, 10_000)?;
-                self.apply_frame(normal)?;
+                if normal.parity != 'N' {
+                    return Err(PortError::Unsupported(
+                        "a real peer makes framing errors only on a line without parity".into(),
+                    ));
+                }
+                // A zero byte would hold the line low for a whole character: a break.
+                let data = if data == 0 { 0x55 } else { data };
+                self.send_odd_character(
+                    FrameSpec {
+                        parity: 'S',
+                        ..normal
+                    },
+                    data,
+                )?;
             }
             LineFault::Break => {
                 self.ioctl(SerialIoctl::SetBreakOn, &[])?;
                 let hold = (2 * self.character_ms()).max(10);
                 self.pause(hold);
                 self.ioctl(SerialIoctl::SetBreakOff, &[])?;
+                self.pause(self.character_ms());
             }
         }
         Ok(())
@@ -209,7 +250,7 @@ impl Peer for PortPeer {
             (Some(level), _) | (None, Some(level)) => Some(level),
             (None, None) => None,
         };
-        self.pause(delay_ms);
+        not_delayed(delay_ms)?;
         if let Some(cts) = change.cts {
             let ioctl = if cts {
                 SerialIoctl::SetRts
@@ -242,5 +283,16 @@ impl Peer for PortPeer {
 
     fn clear_received(&mut self) {
         self.received.clear();
+    }
+}
+
+/// A real peer acts now or not at all (see the module documentation).
+fn not_delayed(delay_ms: Millis) -> Result<(), PortError> {
+    if delay_ms == 0 {
+        Ok(())
+    } else {
+        Err(PortError::Unsupported(
+            "a real peer cannot schedule sends or line changes ahead (delay_ms)".into(),
+        ))
     }
 }
