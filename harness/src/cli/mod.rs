@@ -99,7 +99,7 @@ struct RunArgs {
     /// Stop after the first failure.
     #[arg(long)]
     fail_fast: bool,
-    /// Show each failed scenario's step trace.
+    /// Also show the step trace of XFAIL scenarios (failures always show it).
     #[arg(long)]
     trace: bool,
     /// No progress bar.
