@@ -97,9 +97,28 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// A scenario file whose expectation the driver does not meet, marked as a known failure.
+fn known_failure_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("known_failure.toml");
+    std::fs::write(
+        &path,
+        "description = \"GET_BAUD_RATE reports a rate it was never set to\"\n\
+         topology = \"none\"\n\
+         known_failure = \"kept to show how a known failure is reported\"\n\n\
+         [[step]]\n\
+         action = \"ioctl\"\n\
+         ioctl = \"GET_BAUD_RATE\"\n\
+         expect = { status = \"SUCCESS\", information = 3 }\n",
+    )
+    .unwrap();
+    path
+}
+
 #[test]
 fn known_failures_are_xfail_and_do_not_fail_the_run() {
-    let output = harness(&["run", "--no-progress", "purge/information_is_four"]);
+    let dir = scratch("xfail");
+    let file = known_failure_file(&dir);
+    let output = harness(&["run", "--no-progress", file.to_str().unwrap()]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("       XFAIL ["), "{text}");
@@ -110,6 +129,7 @@ fn known_failures_are_xfail_and_do_not_fail_the_run() {
 fn json_and_junit_outputs() {
     let dir = scratch("reports");
     let junit = dir.join("results.xml");
+    let known = known_failure_file(&dir);
     let output = harness(&[
         "run",
         "--no-progress",
@@ -117,7 +137,7 @@ fn json_and_junit_outputs() {
         "--junit",
         junit.to_str().unwrap(),
         "timeouts/set_get_round_trip",
-        "purge/information_is_four",
+        known.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
@@ -126,7 +146,12 @@ fn json_and_junit_outputs() {
     assert_eq!(json["summary"]["xfail"], 1);
     assert_eq!(json["scenarios"][0]["name"], "timeouts/set_get_round_trip");
     assert_eq!(json["scenarios"][0]["status"], "pass");
-    assert_eq!(json["scenarios"][1]["name"], "purge/information_is_four");
+    assert!(
+        json["scenarios"][1]["name"]
+            .as_str()
+            .unwrap()
+            .contains("known_failure")
+    );
     assert_eq!(json["scenarios"][1]["status"], "xfail");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.starts_with("<?xml"), "{xml}");
