@@ -7,7 +7,7 @@ use crate::kernel::{
     DpcKind, InterruptCell, IsrContext, Kernel, Request, RequestId, SpinLockCell, TimerKind,
     WorkItemKind,
 };
-use crate::requests::{Completions, RequestQueue};
+use crate::requests::{Completions, Held, Purpose, Queue, RequestQueue};
 use crate::state::{IsrState, Settings, Shared, TimerDeadlines};
 
 /// Static configuration of one port.
@@ -116,6 +116,37 @@ impl<K: Kernel> Device<K> {
         let result = self.shared.lock(|shared| f(shared, &mut completions));
         completions.deliver();
         result
+    }
+
+    /// Marks `request` cancelable and appends it to `queue`; then, under the same spin lock,
+    /// cancels it again if an error latched under ERROR_ABORT since it passed the dispatch gate,
+    /// or runs `start` to make queued requests current.
+    pub(crate) fn enqueue(
+        &self,
+        mut request: K::Request,
+        purpose: Purpose,
+        queue: Queue,
+        start: impl FnOnce(&mut Shared<K::Request>, &mut Completions<K::Request>),
+    ) {
+        if request.mark_cancelable().is_err() {
+            return Self::finish(request, NtStatus::CANCELLED, 0);
+        }
+        self.locked(|shared, done| {
+            let target = match queue {
+                Queue::Reads => &mut shared.reads,
+                Queue::Writes => &mut shared.writes,
+            };
+            if let Err(mut held) = target.push(Held::new(request, purpose)) {
+                if held.claim() {
+                    let _ = done.push(held.request, NtStatus::INSUFFICIENT_RESOURCES, 0);
+                }
+                return;
+            }
+            if self.abort_if_error_latched(shared, done) {
+                return;
+            }
+            start(shared, done);
+        });
     }
 
     /// The ISR. Returns false when the UART did not interrupt.

@@ -21,10 +21,7 @@ impl<K: Kernel> Device<K> {
     /// IRQL: ≤ DISPATCH.
     pub fn device_control(&self, mut request: K::Request, code: u32) {
         let ioctl = SerialIoctl::from_code(code);
-        let (open, blocked) = self.sync(|s| {
-            let abort = s.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0;
-            (s.open, abort && s.errors != 0)
-        });
+        let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
         // Gate order (serial-semantics.md §1): not open, abort-on-error, then the code itself.
         if !open {
             return Self::finish(request, NtStatus::INVALID_DEVICE_REQUEST, 0);
@@ -176,9 +173,7 @@ impl<K: Kernel> Device<K> {
         let Some(ioctl) = InternalIoctl::from_code(code) else {
             return Self::finish(request, NtStatus::INVALID_PARAMETER, 0);
         };
-        let blocked = self.sync(|s| {
-            s.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0 && s.errors != 0
-        });
+        let blocked = self.sync(|s| s.error_abort_blocked());
         if blocked {
             return Self::finish(request, NtStatus::CANCELLED, 0);
         }

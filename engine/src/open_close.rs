@@ -1,6 +1,6 @@
 //! Create, cleanup, close, power and the presence probe (serial-semantics.md §14).
 
-use serial_ioctl::{NtStatus, handflow, hold};
+use serial_ioctl::{NtStatus, hold};
 
 use crate::device::Device;
 use crate::hw;
@@ -247,12 +247,7 @@ impl<K: Kernel> Device<K> {
     /// Gate for reads, writes and IOCTLs: the port must be open, and with ERROR_ABORT a latched
     /// error fails everything until GET_COMMSTATUS reads it (serial-semantics.md §9.2).
     pub(crate) fn admit_io(&self) -> Result<(), NtStatus> {
-        let (open, blocked) = self.sync(|s| {
-            (
-                s.open,
-                s.handflow.control_handshake & handflow::ERROR_ABORT != 0 && s.errors != 0,
-            )
-        });
+        let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
         if !open {
             Err(NtStatus::INVALID_DEVICE_REQUEST)
         } else if blocked {

@@ -49,9 +49,7 @@ impl<K: Kernel> Device<K> {
         shared: &mut crate::state::Shared<K::Request>,
         done: &mut crate::requests::Completions<K::Request>,
     ) -> bool {
-        let blocked = self.sync(|s| {
-            s.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0 && s.errors != 0
-        });
+        let blocked = self.sync(|s| s.error_abort_blocked());
         if blocked {
             let reads = self.abort_reads(shared, done);
             let writes = self.abort_writes(shared, done, false);

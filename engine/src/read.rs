@@ -7,7 +7,7 @@ use serial_ioctl::NtStatus;
 use crate::device::Device;
 use crate::flow_control;
 use crate::kernel::{DpcKind, Kernel, Request, RequestId, TimerKind, WorkItemKind};
-use crate::requests::{Completions, Held, Purpose};
+use crate::requests::{Completions, Held, Purpose, Queue};
 use crate::state::{CurrentRead, Shared};
 use crate::timeouts::{self, ReadPlan};
 
@@ -32,20 +32,8 @@ impl<K: Kernel> Device<K> {
     }
 
     /// Queues a request on the read queue (reads and SET_QUEUE_SIZE) and starts it if idle.
-    pub(crate) fn enqueue_read(&self, mut request: K::Request, purpose: Purpose) {
-        if request.mark_cancelable().is_err() {
-            return Self::finish(request, NtStatus::CANCELLED, 0);
-        }
-        self.locked(|shared, done| {
-            if let Err(mut held) = shared.reads.push(Held::new(request, purpose)) {
-                if held.claim() {
-                    let _ = done.push(held.request, NtStatus::INSUFFICIENT_RESOURCES, 0);
-                }
-                return;
-            }
-            if self.abort_if_error_latched(shared, done) {
-                return;
-            }
+    pub(crate) fn enqueue_read(&self, request: K::Request, purpose: Purpose) {
+        self.enqueue(request, purpose, Queue::Reads, |shared, done| {
             self.start_reads(shared, done);
         });
     }

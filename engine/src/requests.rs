@@ -38,6 +38,15 @@ pub enum Purpose {
     ResizeReceiveBuffer(usize),
 }
 
+/// The two request queues of the device.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Queue {
+    /// Reads and SET_QUEUE_SIZE, served one at a time.
+    Reads,
+    /// Writes, XOFF counters and flush markers, served one at a time.
+    Writes,
+}
+
 /// A request the engine holds.
 #[derive(Debug)]
 pub struct Held<R> {

@@ -139,6 +139,13 @@ pub struct IsrState {
 }
 
 impl IsrState {
+    /// With ERROR_ABORT on, a latched error fails every request but GET_COMMSTATUS until
+    /// GET_COMMSTATUS reads it (serial-semantics.md §9.2).
+    pub const fn error_abort_blocked(&self) -> bool {
+        self.handflow.control_handshake & serial_ioctl::handflow::ERROR_ABORT != 0
+            && self.errors != 0
+    }
+
     /// A closed port's state with the persistent settings applied.
     pub fn new(settings: &Settings) -> Self {
         Self {

@@ -5,7 +5,7 @@ use serial_ioctl::{NtStatus, SerialXoffCounter, ev};
 
 use crate::device::Device;
 use crate::kernel::{DpcKind, Kernel, Request, RequestId, TimerKind};
-use crate::requests::{Completions, Held, Purpose};
+use crate::requests::{Completions, Held, Purpose, Queue};
 use crate::state::{CurrentWrite, Shared};
 use crate::timeouts;
 
@@ -34,20 +34,8 @@ impl<K: Kernel> Device<K> {
     }
 
     /// Queues a write-queue entry and starts it if the queue was idle.
-    pub(crate) fn enqueue_write(&self, mut request: K::Request, purpose: Purpose) {
-        if request.mark_cancelable().is_err() {
-            return Self::finish(request, NtStatus::CANCELLED, 0);
-        }
-        self.locked(|shared, done| {
-            if let Err(mut held) = shared.writes.push(Held::new(request, purpose)) {
-                if held.claim() {
-                    let _ = done.push(held.request, NtStatus::INSUFFICIENT_RESOURCES, 0);
-                }
-                return;
-            }
-            if self.abort_if_error_latched(shared, done) {
-                return;
-            }
+    pub(crate) fn enqueue_write(&self, request: K::Request, purpose: Purpose) {
+        self.enqueue(request, purpose, Queue::Writes, |shared, done| {
             // A counting XOFF counter ends when another write or XOFF counter arrives.
             if matches!(purpose, Purpose::Write | Purpose::XoffCounter) {
                 self.end_counting_xoff_counter(shared, done, NtStatus::SERIAL_MORE_WRITES);
