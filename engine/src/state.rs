@@ -226,6 +226,9 @@ pub struct CurrentWrite<R> {
     pub length: usize,
     /// An XOFF counter whose character has gone out and now counts received bytes.
     pub counting: bool,
+    /// The outcome decided while its cancel callback was already on its way: the callback
+    /// completes it with this instead of STATUS_CANCELLED.
+    pub settled: Option<(serial_ioctl::NtStatus, usize)>,
 }
 
 /// State shared by dispatch, DPCs, timers and cancel; reachable only under the spin lock.

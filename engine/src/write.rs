@@ -64,6 +64,7 @@ impl<K: Kernel> Device<K> {
                             staged: 0,
                             length: 0,
                             counting: false,
+                            settled: None,
                         });
                     }
                     continue;
@@ -84,6 +85,7 @@ impl<K: Kernel> Device<K> {
                 staged: 0,
                 length,
                 counting: false,
+                settled: None,
             };
             let xoff_char = if current.held.purpose == Purpose::XoffCounter {
                 serial_ioctl::decode::<SerialXoffCounter>(current.held.request.input())
@@ -138,6 +140,7 @@ impl<K: Kernel> Device<K> {
             return;
         };
         if !current.held.claim() {
+            current.settled = Some((status, information));
             shared.current_write = Some(current);
             return;
         }
@@ -311,8 +314,16 @@ impl<K: Kernel> Device<K> {
             .is_some_and(|c| c.held.request.id() == id)
         {
             if let Some(current) = shared.current_write.take() {
+                // Bytes all handed to the UART (the ISR got there first): the write succeeded.
+                let all_sent =
+                    current.held.purpose == Purpose::Write && self.sync(|s| s.tx.done_pending);
                 self.detach_write(shared);
-                let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+                let (status, information) = match current.settled {
+                    Some(outcome) => outcome,
+                    None if all_sent => (NtStatus::SUCCESS, current.length),
+                    None => (NtStatus::CANCELLED, 0),
+                };
+                let _ = done.push(current.held.request, status, information);
                 self.start_writes(shared, done);
             }
             return true;

@@ -572,3 +572,51 @@ fn purge_vs_read_completion_2_cpus() {
 fn purge_vs_read_completion_4_cpus() {
     across_schedules(4, default_device, purge_vs_read_completion);
 }
+
+// ----- cancel vs the completion of a write whose last byte reached the UART ------------------------
+
+/// A 30-byte write at 115200: its last bytes go into the TX FIFO at the second THRE (28 character
+/// times after the start, the FIFO taking 14 per THRE), and its cancel callback runs at that
+/// instant. A write whose bytes all went to the UART completes SUCCESS (serial.sys: the ISR's
+/// reference wins); CANCELLED is only right if some bytes never went out.
+fn cancel_vs_write_handed_to_uart(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 115_200);
+    let data = payload(30);
+    let t0 = m.now();
+    let w = m.submit(0, Operation::Write { data: data.clone() });
+    let format = FrameFormat::eight_n_one(115_200);
+    // The seed moves the cancel around the instant the last chunk is handed over.
+    let offset = race.m.seed() % 3;
+    let at = t0 + format.characters_time(27 + offset);
+    race.hold_cpus_until(at);
+    race.m.cancel(w);
+    let c = race.wait_for(w)?;
+    race.m.run_for(20 * MS);
+    let got = peer_received(&race.m);
+    check!(
+        got[..] == data[..got.len()],
+        "peer got a non-prefix: {got:?}"
+    );
+    match (c.status, c.information) {
+        (NtStatus::SUCCESS, 30) => {
+            check!(got.len() == 30, "SUCCESS but the peer got {}", got.len())
+        }
+        (NtStatus::CANCELLED, 0) => {
+            check!(got.len() < 30, "CANCELLED although all 30 bytes went out")
+        }
+        _ => return Err(format!("write ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn cancel_vs_write_handed_to_uart_2_cpus() {
+    across_schedules(2, default_device, cancel_vs_write_handed_to_uart);
+}
+
+#[test]
+fn cancel_vs_write_handed_to_uart_4_cpus() {
+    across_schedules(4, default_device, cancel_vs_write_handed_to_uart);
+}
