@@ -108,12 +108,13 @@ pub fn run(args: &RunArgs) -> u8 {
         );
     }
     eprintln!("{}", summary_line(&summary, bench_ms, &target.name()));
+    eprintln!("wall time: {:.1}s", started.elapsed().as_secs_f64());
+    // The plain closing line CI tools read.
     eprintln!(
-        "{} passed, {} failed, {} skipped ({:.1}s wall time)",
+        "{} passed, {} failed, {} skipped",
         summary.passed + summary.xfail,
         summary.failed + summary.xpass,
         summary.skipped,
-        started.elapsed().as_secs_f64()
     );
     if args.json {
         println!("{}", report::json::render(&target.name(), seed, &reports));
