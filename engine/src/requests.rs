@@ -17,6 +17,7 @@
 //! it always finds the request. Completion happens only after the lock is dropped.
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use serial_ioctl::NtStatus;
 
@@ -149,21 +150,27 @@ impl<R: Request> RequestQueue<R> {
 pub const BATCH: usize = 8;
 
 /// Completions gathered under the spin lock, delivered after it is released.
+///
+/// Claimants stop claiming once [`Completions::is_full`] says a batch is gathered, which bounds
+/// each DPC's work. A completion pushed past that (a path that must finish what it claimed) goes
+/// to a small overflow list instead of being lost.
 #[derive(Debug)]
 pub struct Completions<R> {
     items: [Option<(R, NtStatus, usize)>; BATCH],
+    overflow: Vec<(R, NtStatus, usize)>,
 }
 
 impl<R: Request> Default for Completions<R> {
     fn default() -> Self {
         Self {
             items: core::array::from_fn(|_| None),
+            overflow: Vec::new(),
         }
     }
 }
 
 impl<R: Request> Completions<R> {
-    /// True when no more completions fit.
+    /// True when a batch is gathered: claim nothing more in this pass.
     pub fn is_full(&self) -> bool {
         self.items.iter().all(Option::is_some)
     }
@@ -171,18 +178,22 @@ impl<R: Request> Completions<R> {
     /// Adds a completion.
     ///
     /// # Errors
-    /// Hands the request back when the batch is full; the caller keeps it in place and retries
-    /// after delivering this batch.
+    /// Hands the request back only if the batch is full and the overflow list cannot grow (no
+    /// memory); the caller then still owns it.
     pub fn push(&mut self, request: R, status: NtStatus, information: usize) -> Result<(), R> {
+        // Cancelled requests always report no data.
+        let information = if status == NtStatus::CANCELLED {
+            0
+        } else {
+            information
+        };
         match self.items.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => {
-                // Cancelled requests always report no data.
-                let information = if status == NtStatus::CANCELLED {
-                    0
-                } else {
-                    information
-                };
                 *slot = Some((request, status, information));
+                Ok(())
+            }
+            None if self.overflow.try_reserve(1).is_ok() => {
+                self.overflow.push((request, status, information));
                 Ok(())
             }
             None => Err(request),
@@ -191,8 +202,87 @@ impl<R: Request> Completions<R> {
 
     /// Completes every gathered request. Call with no lock held.
     pub fn deliver(self) {
-        for (request, status, information) in self.items.into_iter().flatten() {
+        let gathered = self.items.into_iter().flatten().chain(self.overflow);
+        for (request, status, information) in gathered {
             request.complete(status, information);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    extern crate std;
+
+    use std::sync::{Arc, Mutex};
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::kernel::Cancelled;
+
+    /// A request that records its completion.
+    struct Recorded {
+        id: u64,
+        log: Arc<Mutex<Vec<(u64, NtStatus, usize)>>>,
+    }
+
+    impl Request for Recorded {
+        fn id(&self) -> RequestId {
+            RequestId(self.id)
+        }
+        fn input(&self) -> &[u8] {
+            &[]
+        }
+        fn output(&mut self) -> &mut [u8] {
+            &mut []
+        }
+        fn mark_cancelable(&mut self) -> Result<(), Cancelled> {
+            Ok(())
+        }
+        fn unmark_cancelable(&mut self) -> Result<(), Cancelled> {
+            Ok(())
+        }
+        fn complete(self, status: NtStatus, information: usize) {
+            self.log
+                .lock()
+                .unwrap()
+                .push((self.id, status, information));
+        }
+    }
+
+    #[test]
+    fn completions_past_a_full_batch_are_delivered_not_lost() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut done = Completions::default();
+        let total = u64::try_from(BATCH).unwrap() + 3;
+        for id in 0..total {
+            let request = Recorded {
+                id,
+                log: Arc::clone(&log),
+            };
+            assert!(done.push(request, NtStatus::SUCCESS, 5).is_ok());
+        }
+        assert!(done.is_full());
+        done.deliver();
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), BATCH + 3);
+        assert!(
+            log.iter()
+                .enumerate()
+                .all(|(i, entry)| entry.0 == i as u64 && entry.2 == 5)
+        );
+    }
+
+    #[test]
+    fn cancelled_completions_carry_no_data() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut done = Completions::default();
+        let request = Recorded {
+            id: 1,
+            log: Arc::clone(&log),
+        };
+        assert!(done.push(request, NtStatus::CANCELLED, 7).is_ok());
+        done.deliver();
+        assert_eq!(log.lock().unwrap()[0], (1, NtStatus::CANCELLED, 0));
     }
 }
