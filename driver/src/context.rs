@@ -4,10 +4,10 @@
 //! `WDF_OBJECT_CONTEXT_TYPE_INFO` whose `UniqueType` points at itself, and an accessor over
 //! `WdfObjectGetTypedContextWorker`.
 //!
-//! KMDF zero-fills context memory. Every field here is valid when all-zero (atomics, raw pointers,
-//! zeroed KDPC/KTIMER storage, `MaybeUninit`), so the context is usable as a Rust value from the
-//! moment it exists; EvtDriverDeviceAdd then initialises the kernel objects in place (they must not
-//! move once initialised) and finally installs the engine.
+//! KMDF zero-fills context memory. Every field here is valid when all-zero (atomics, including the
+//! naming state, raw pointers, zeroed KDPC/KTIMER storage, `MaybeUninit`), so the context is usable
+//! as a Rust value from the moment it exists; EvtDriverDeviceAdd then initialises the kernel
+//! objects in place (they must not move once initialised) and finally installs the engine.
 
 use core::{
     cell::UnsafeCell,
@@ -20,8 +20,8 @@ use serial_engine::Device;
 use wdk_sys::{WDF_OBJECT_CONTEXT_TYPE_INFO, WDFDEVICE, call_unsafe_wdf_function_binding};
 
 use crate::{
-    dpc::DpcSet, interrupt::InterruptLock, kernel::WdfKernel, registers::PortIo, timer::TimerSet,
-    wdf_size::wdf_size_of, work_item::WorkItemSet,
+    dpc::DpcSet, interrupt::InterruptLock, kernel::WdfKernel, naming::NamingState,
+    registers::PortIo, timer::TimerSet, wdf_size::wdf_size_of, work_item::WorkItemSet,
 };
 
 /// Kernel objects the engine reaches through [`WdfKernel`]. Lives inside the device context, so
@@ -48,6 +48,8 @@ pub(crate) struct DeviceContext {
     engine: UnsafeCell<MaybeUninit<Device<WdfKernel>>>,
     /// Set (Release) once `engine` holds a value; cleared before it is dropped.
     engine_ready: AtomicBool,
+    /// The COM name published for this device (the SERIALCOMM value to delete at removal).
+    naming: NamingState,
 }
 
 impl core::fmt::Debug for DeviceContext {
@@ -55,6 +57,7 @@ impl core::fmt::Debug for DeviceContext {
         f.debug_struct("DeviceContext")
             .field("resident", &self.resident)
             .field("engine_ready", &self.engine_ready)
+            .field("naming", &self.naming)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +122,11 @@ impl DeviceContext {
     /// The resident kernel objects.
     pub(crate) const fn resident(&self) -> &Resident {
         &self.resident
+    }
+
+    /// What was published under the device's name.
+    pub(crate) const fn naming(&self) -> &NamingState {
+        &self.naming
     }
 
     /// The raw pointer DPC and work-item routines receive as their context argument.

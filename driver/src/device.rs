@@ -10,13 +10,11 @@
 //!   `Device::power_up`, D0ExitPreInterruptsDisabled → `Device::power_down` (the interrupt is
 //!   connected during both, so the engine's interrupt synchronisation is a real lock);
 //! - a WDFINTERRUPT, the resident DPCs, timers and work items, the engine, the default queue;
-//! - a GUID_DEVINTERFACE_COMPORT device interface.
-//!
-//! Not done (serial.sys does these): no `\Device\SerialN` name, no `\DosDevices\COMx` symbolic
-//! link from the PortName value the Ports class installer (msports.dll) writes, and no
-//! `HKLM\HARDWARE\DEVICEMAP\SERIALCOMM` entry. Applications reach the port through the
-//! GUID_DEVINTERFACE_COMPORT interface path (SetupDi / CM_Get_Device_Interface_List), not as
-//! `COMx`, until those are added.
+//! - a GUID_DEVINTERFACE_COMPORT device interface;
+//! - the COM name, as serial.sys gives it (see [`crate::naming`]): the device object is named
+//!   `\Device\Serial16550_<n>`, a `\DosDevices\<PortName>` link points at it and
+//!   `HKLM\HARDWARE\DEVICEMAP\SERIALCOMM` lists it; EvtCleanupCallback removes the SERIALCOMM
+//!   value (KMDF removes the link).
 
 use core::ptr;
 
@@ -37,6 +35,8 @@ use crate::{
     interrupt::create_interrupt,
     irp_dispatch::IRP_MJ_FLUSH_BUFFERS,
     kernel::WdfKernel,
+    naming::{assign_device_name, create_com_port_names, remove_device_map_entry},
+    port_name::DeviceName,
     queue::create_default_queue,
     resources::{RawResource, select_uart_resources},
     wdf_size::wdf_size_of,
@@ -79,8 +79,16 @@ pub(crate) unsafe extern "C" fn evt_driver_device_add(
     if !wdk::nt_success(status) {
         return status;
     }
+    // SAFETY:
+    // 1. `device_init` is still the driver's (not yet given to WdfDeviceCreate); EvtDriverDeviceAdd
+    //    runs at PASSIVE_LEVEL.
+    let device_name = match unsafe { assign_device_name(device_init) } {
+        Ok(device_name) => device_name,
+        Err(status) => return status,
+    };
     let mut attributes = WDF_OBJECT_ATTRIBUTES {
         Size: OBJECT_ATTRIBUTES_SIZE,
+        EvtCleanupCallback: Some(evt_device_context_cleanup),
         EvtDestroyCallback: Some(evt_device_context_destroy),
         ExecutionLevel: _WDF_EXECUTION_LEVEL::WdfExecutionLevelInheritFromParent,
         SynchronizationScope: _WDF_SYNCHRONIZATION_SCOPE::WdfSynchronizationScopeInheritFromParent,
@@ -91,7 +99,8 @@ pub(crate) unsafe extern "C" fn evt_driver_device_add(
     let mut device: WDFDEVICE = ptr::null_mut();
     // SAFETY:
     // 1. `device_init` is the owned WDFDEVICE_INIT (KMDF frees it on success and failure).
-    // 2. `attributes` is fully initialised with Size, the context type and its destroy callback.
+    // 2. `attributes` is fully initialised with Size, the context type and its cleanup and destroy
+    //    callbacks.
     // 3. `device` is a live local that receives the handle.
     let status = unsafe {
         call_unsafe_wdf_function_binding!(
@@ -105,9 +114,9 @@ pub(crate) unsafe extern "C" fn evt_driver_device_add(
         return status;
     }
     // SAFETY:
-    // 1. `device` was just created; failures below make KMDF delete it, and the destroy callback
-    //    undoes whatever part of the set-up had happened.
-    unsafe { set_up_device(device) }
+    // 1. `device` was just created, named `device_name`; failures below make KMDF delete it, and
+    //    the cleanup and destroy callbacks undo whatever part of the set-up had happened.
+    unsafe { set_up_device(device, &device_name) }
 }
 
 /// Everything that goes into the WDFDEVICE_INIT before WdfDeviceCreate.
@@ -180,11 +189,12 @@ unsafe fn configure_device_init(device_init: PWDFDEVICE_INIT) -> NTSTATUS {
     }
 }
 
-/// Interrupt, resident kernel objects, engine, queue and interface of a created device.
+/// Interrupt, resident kernel objects, engine, queue, interface and COM name of a created device.
 ///
 /// # Safety
-/// `device` was just created by WdfDeviceCreate in EvtDriverDeviceAdd (PASSIVE_LEVEL).
-unsafe fn set_up_device(device: WDFDEVICE) -> NTSTATUS {
+/// `device` was just created by WdfDeviceCreate in EvtDriverDeviceAdd (PASSIVE_LEVEL), with the
+/// object name `device_name`.
+unsafe fn set_up_device(device: WDFDEVICE, device_name: &DeviceName) -> NTSTATUS {
     let interrupt = match create_interrupt(device) {
         Ok(interrupt) => interrupt,
         Err(status) => return status,
@@ -231,13 +241,33 @@ unsafe fn set_up_device(device: WDFDEVICE) -> NTSTATUS {
     }
     // SAFETY:
     // 1. `device` is valid; the GUID is a static-lifetime constant; no reference string.
-    unsafe {
+    let status = unsafe {
         call_unsafe_wdf_function_binding!(
             WdfDeviceCreateDeviceInterface,
             device,
             &GUID_DEVINTERFACE_COMPORT,
             ptr::null(),
         )
+    };
+    if !wdk::nt_success(status) {
+        return status;
+    }
+    // SAFETY:
+    // 1. `device` was created with the name `device_name`; the naming state is in its context;
+    //    PASSIVE_LEVEL.
+    unsafe { create_com_port_names(device, context.naming(), device_name) }
+}
+
+/// EvtCleanupCallback of the device (PASSIVE_LEVEL, when KMDF deletes the device at removal or
+/// after a failed EvtDriverDeviceAdd): withdraws the SERIALCOMM value. KMDF deletes the
+/// `\DosDevices` link itself.
+unsafe extern "C" fn evt_device_context_cleanup(object: WDFOBJECT) {
+    // SAFETY:
+    // 1. KMDF passes the device being deleted; its context is valid until EvtDestroyCallback.
+    if let Some(context) = unsafe { device_context(object.cast()) } {
+        // SAFETY:
+        // 1. A device's cleanup callback runs at PASSIVE_LEVEL.
+        unsafe { remove_device_map_entry(context.naming()) };
     }
 }
 

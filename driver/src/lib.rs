@@ -11,7 +11,9 @@
 //! - [`irp_dispatch`]: which IRP major function reaches which engine entry, and through which
 //!   KMDF mechanism;
 //! - [`resources`]: picking the I/O port range and interrupt out of the PnP resource list;
-//! - [`cancel_state`]: the cancel hand-shake of flush requests, which KMDF cannot queue.
+//! - [`cancel_state`]: the cancel hand-shake of flush requests, which KMDF cannot queue;
+//! - [`port_name`]: the device object name, the `\DosDevices\COMx` link and the `PortName`
+//!   checks, as UTF-16 in fixed-size buffers.
 //!
 //! On Windows the remaining modules implement [`serial_engine::kernel::Kernel`] over wdk-sys
 //! (`WdfKernel`) and connect the KMDF callbacks to the engine. `driver/README.md` maps every
@@ -46,6 +48,7 @@ pub mod cancel_state;
 pub mod due_time;
 pub mod irp_dispatch;
 pub mod kind_index;
+pub mod port_name;
 pub mod resources;
 
 #[cfg(windows)]
@@ -62,6 +65,8 @@ mod flush;
 mod interrupt;
 #[cfg(windows)]
 mod kernel;
+#[cfg(windows)]
+mod naming;
 #[cfg(windows)]
 mod queue;
 #[cfg(windows)]
