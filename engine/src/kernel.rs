@@ -180,6 +180,7 @@ impl IsrContext {
     /// The caller is the interrupt service routine of this device, at DIRQL, holding the
     /// interrupt object's spin lock for the lifetime of the returned value.
     #[must_use]
+    #[allow(unsafe_code, reason = "the caller vouches for the ISR context")]
     pub const unsafe fn new() -> Self {
         Self { _private: () }
     }

@@ -4,6 +4,8 @@
 //! implements that boundary over wdk-sys on Windows; the `model` crate implements it as a
 //! deterministic simulation of the NT kernel and a 16550 on any host.
 #![no_std]
+// The engine has no unsafe code; only the platform's contract for IsrContext::new is `unsafe`.
+#![deny(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
