@@ -315,4 +315,14 @@ pub trait Kernel: Send + Sync + Sized {
     ///
     /// IRQL: PASSIVE only (create/close paths).
     fn delay(&self, duration: Duration);
+
+    /// Reports `count` bytes the running routine copied between a request buffer and the
+    /// receive ring or transmit staging. Windows does nothing with it; the kernel model charges it
+    /// to the running ISR's or DPC's cost budget, so a routine that moves too much data at
+    /// raised IRQL is flagged.
+    ///
+    /// IRQL: any.
+    fn bytes_copied(&self, count: usize) {
+        let _ = count;
+    }
 }

@@ -11,6 +11,10 @@ use crate::requests::{Completions, Held, Purpose, Queue};
 use crate::state::{CurrentRead, Shared};
 use crate::timeouts::{self, ReadPlan};
 
+/// Bytes one pass copies from the ring into a read under the interrupt lock: keeps the time at
+/// DIRQL bounded however large SET_QUEUE_SIZE made the ring (the default ring fits in one pass).
+pub const MAX_COPY_PER_PASS: usize = 4096;
+
 /// What to do with the current read after bytes were moved into it.
 enum Verdict {
     Keep,
@@ -56,11 +60,17 @@ impl<K: Kernel> Device<K> {
             }
             let length = held.request.output().len();
             let plan = timeouts::read_plan(&shared.settings.timeouts, length);
+            let window = length.min(MAX_COPY_PER_PASS);
             let copied = self.sync(|s| {
-                let n = s.rx.pop_into(held.request.output());
+                let n = held
+                    .request
+                    .output()
+                    .get_mut(..window)
+                    .map_or(0, |out| s.rx.pop_into(out));
                 flow_control::after_drain(&self.kernel, s);
                 n
             });
+            self.kernel.bytes_copied(copied);
             let (target, total, interval) = match plan {
                 ReadPlan::ReturnBuffered => (copied, None, None),
                 ReadPlan::FirstByte { .. } | ReadPlan::BufferedOrTotal { .. } if copied > 0 => {
@@ -131,13 +141,19 @@ impl<K: Kernel> Device<K> {
         }
     }
 
-    /// Moves buffered bytes into the current read. Returns (bytes moved, last arrival time).
+    /// Moves buffered bytes into the current read, at most [`MAX_COPY_PER_PASS`] when `bounded`
+    /// (the DPC path; what is left wakes the DPC again). Returns (bytes moved, last arrival time).
     fn fill_current(
         &self,
         current: &mut CurrentRead<K::Request>,
+        bounded: bool,
     ) -> (usize, crate::kernel::Instant) {
         let from = current.copied;
-        let to = current.target;
+        let to = if bounded {
+            current.target.min(from.saturating_add(MAX_COPY_PER_PASS))
+        } else {
+            current.target
+        };
         let (moved, last) = self.sync(|s| {
             s.read.dpc_requested = false;
             let moved = match current.held.request.output().get_mut(from..to) {
@@ -147,6 +163,7 @@ impl<K: Kernel> Device<K> {
             flow_control::after_drain(&self.kernel, s);
             (moved, s.read.last_arrival)
         });
+        self.kernel.bytes_copied(moved);
         current.copied = current.copied.saturating_add(moved);
         (moved, last)
     }
@@ -195,7 +212,7 @@ impl<K: Kernel> Device<K> {
             if current.held.cancel_pending {
                 return;
             }
-            let (moved, last_arrival) = self.fill_current(current);
+            let (moved, last_arrival) = self.fill_current(current, true);
             if current.copied >= current.target {
                 return self.conclude_read(shared, done, NtStatus::SUCCESS);
             }
@@ -225,7 +242,7 @@ impl<K: Kernel> Device<K> {
             let Some(current) = shared.current_read.as_mut() else {
                 return;
             };
-            self.fill_current(current);
+            self.fill_current(current, false);
             let status = if current.copied >= current.target {
                 NtStatus::SUCCESS
             } else {
@@ -247,7 +264,7 @@ impl<K: Kernel> Device<K> {
             let Some(interval) = current.interval else {
                 return;
             };
-            let (_, last_arrival) = self.fill_current(current);
+            let (_, last_arrival) = self.fill_current(current, false);
             let verdict = if current.copied >= current.target {
                 Verdict::Complete(NtStatus::SUCCESS)
             } else if self.kernel.now() >= last_arrival.saturating_add(interval) {

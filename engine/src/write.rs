@@ -103,6 +103,7 @@ impl<K: Kernel> Device<K> {
                 current.staged = staged;
                 crate::hw::kick_transmitter(&self.kernel, s);
             });
+            self.kernel.bytes_copied(current.staged);
             shared.current_write = Some(current);
         }
         if shared.current_write.is_none() {
@@ -267,6 +268,7 @@ impl<K: Kernel> Device<K> {
                 crate::hw::kick_transmitter(&self.kernel, s);
                 staged
             });
+            self.kernel.bytes_copied(staged);
             current.staged = current.staged.saturating_add(staged);
         });
     }

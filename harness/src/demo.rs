@@ -52,6 +52,13 @@ pub struct DemoReport {
     pub interrupts: u64,
     /// DPC routine runs during the transfer (custom and timer DPCs).
     pub dpcs: u64,
+    /// UART register reads and writes during the transfer.
+    pub register_accesses: u64,
+    /// The costliest single ISR run of the machine so far, as the model charges it (ns; budget
+    /// 25 µs).
+    pub max_isr_cost_ns: u64,
+    /// The costliest single DPC run so far (ns; budget 100 µs).
+    pub max_dpc_cost_ns: u64,
     /// The scheduling seed.
     pub seed: u64,
 }
@@ -134,6 +141,10 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
             .interrupts_delivered
             .saturating_sub(before.interrupts_delivered),
         dpcs: dpcs(&after).saturating_sub(dpcs(&before)),
+        register_accesses: (after.register_reads + after.register_writes)
+            .saturating_sub(before.register_reads + before.register_writes),
+        max_isr_cost_ns: after.max_isr_cost_ns,
+        max_dpc_cost_ns: after.max_dpc_cost_ns,
         seed: options.seed,
     })
 }

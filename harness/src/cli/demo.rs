@@ -47,6 +47,21 @@ pub fn demo(args: &DemoArgs) -> u8 {
                     "interrupts: {} ({per_interrupt:.1} bytes each), DPCs: {}",
                     report.interrupts, report.dpcs
                 );
+                #[allow(clippy::cast_precision_loss)]
+                let accesses_per_byte =
+                    report.register_accesses as f64 / report.bytes.max(1) as f64;
+                println!(
+                    "register accesses: {} ({accesses_per_byte:.2} per byte)",
+                    report.register_accesses
+                );
+                #[allow(clippy::cast_precision_loss)]
+                let (isr_us, dpc_us) = (
+                    report.max_isr_cost_ns as f64 / 1000.0,
+                    report.max_dpc_cost_ns as f64 / 1000.0,
+                );
+                println!(
+                    "largest ISR cost: {isr_us:.1} µs (budget 25), largest DPC cost: {dpc_us:.1} µs (budget 100)"
+                );
                 println!("seed: {}", report.seed);
             }
             if report.matched { EXIT_OK } else { EXIT_FAILED }

@@ -1,8 +1,9 @@
 //! The cost model behind the ISR/DPC time budgets (nt-kernel-semantics §2.4).
 //!
 //! The model does not measure host time: each ISR or DPC invocation is charged a fixed entry cost,
-//! a cost per register access (port I/O in a virtual machine is slow) and a cost per byte moved into
-//! or out of a request, plus whatever the routine declares with
+//! a cost per register access (port I/O in a virtual machine is slow) and a cost per byte the driver
+//! copies between a request buffer and its own buffers (reported through
+//! `Kernel::bytes_copied`) or writes as an IOCTL's output, plus whatever the routine declares with
 //! [`crate::kernel::ModelKernel::stall`]. The sum is compared with the documented budgets.
 
 /// Costs (nanoseconds) and budgets. Over the warning level is a warning; over a hard limit, if set,
@@ -13,7 +14,7 @@ pub struct CostBudget {
     pub entry_ns: u64,
     /// Charged per register read or write.
     pub register_access_ns: u64,
-    /// Charged per byte a completion hands to the caller.
+    /// Charged per byte the driver copies at raised IRQL (and per IOCTL output byte).
     pub byte_ns: u64,
     /// ISR warning level (Microsoft: 25 µs).
     pub isr_warn_ns: u64,

@@ -389,11 +389,20 @@ impl Request for ModelRequest {
                 CancelState::Normal { .. } | CancelState::CallbackOwns => {}
             }
         }
+        // Completion itself is O(1) at DISPATCH_LEVEL: buffered read data is copied to the caller
+        // in its own thread, and the bytes a driver moved into or out of a read or write buffer
+        // were charged when it moved them (Kernel::bytes_copied). An IOCTL's output is charged here.
+        let copied = match self.major {
+            MajorFunction::DeviceControl(_) | MajorFunction::InternalDeviceControl(_) => {
+                information
+            }
+            MajorFunction::Read | MajorFunction::Write | MajorFunction::Flush => 0,
+        };
         let cost = world
             .config
             .cost_budget
             .byte_ns
-            .saturating_mul(information as u64);
+            .saturating_mul(copied as u64);
         world.charge(cpu, cost);
         world.stats.requests_completed += 1;
         let output = self.output_bytes(information);

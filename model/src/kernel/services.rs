@@ -311,6 +311,18 @@ impl Kernel for ModelKernel {
         Duration::from_100ns(self.shared.lock().now)
     }
 
+    fn bytes_copied(&self, count: usize) {
+        // Charged to the running ISR/DPC frame: the copy ran at raised IRQL.
+        let cpu = self.shared.current_cpu();
+        let mut world = self.shared.lock();
+        let cost = world
+            .config
+            .cost_budget
+            .byte_ns
+            .saturating_mul(u64::try_from(count).unwrap_or(u64::MAX));
+        world.charge(cpu, cost);
+    }
+
     fn delay(&self, duration: Duration) {
         self.shared.schedule();
         let Some(cpu) = self.shared.current_cpu() else {
