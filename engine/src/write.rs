@@ -316,10 +316,10 @@ impl<K: Kernel> Device<K> {
             .is_some_and(|c| c.held.request.id() == id)
         {
             if let Some(current) = shared.current_write.take() {
-                // Bytes all handed to the UART (the ISR got there first): the write succeeded.
-                let all_sent =
-                    current.held.purpose == Purpose::Write && self.sync(|s| s.tx.done_pending);
-                self.detach_write(shared);
+                // Stopping the ISR and reading how far it got is one interrupt-synchronized step:
+                // a write whose bytes all reached the UART (the ISR got there first) succeeded.
+                let sent = self.detach_write(shared);
+                let all_sent = current.held.purpose == Purpose::Write && sent >= current.length;
                 let (status, information) = match current.settled {
                     Some(outcome) => outcome,
                     None if all_sent => (NtStatus::SUCCESS, current.length),
