@@ -19,8 +19,7 @@ impl<K: Kernel> Device<K> {
         let divisor = crate::line::divisor_for(baud, self.config.clock_hz)
             .map_err(|_| NtStatus::INVALID_PARAMETER)?;
         self.with_shared(|shared| {
-            shared.settings.baud = baud;
-            shared.settings.divisor = divisor;
+            shared.baud = baud;
             self.sync(|s| {
                 s.divisor = divisor;
                 hw::write_divisor(&self.kernel, s, divisor);
@@ -31,13 +30,10 @@ impl<K: Kernel> Device<K> {
 
     pub(crate) fn set_line_control(&self, control: &SerialLineControl) -> Result<usize, NtStatus> {
         let lcr = crate::line::lcr_for(control).map_err(|_| NtStatus::INVALID_PARAMETER)?;
-        self.with_shared(|shared| {
-            shared.settings.lcr = lcr;
-            self.sync(|s| {
-                let with_break = lcr | (s.lcr & LCR_BREAK);
-                hw::write_lcr(&self.kernel, s, with_break);
-                s.data_mask = crate::line::data_mask(lcr);
-            });
+        self.sync(|s| {
+            let with_break = lcr | (s.lcr & LCR_BREAK);
+            hw::write_lcr(&self.kernel, s, with_break);
+            s.data_mask = crate::line::data_mask(lcr);
         });
         Ok(0)
     }
@@ -46,26 +42,20 @@ impl<K: Kernel> Device<K> {
         if !crate::timeouts::timeouts_valid(timeouts) {
             return Err(NtStatus::INVALID_PARAMETER);
         }
-        self.with_shared(|shared| shared.settings.timeouts = *timeouts);
+        self.with_shared(|shared| shared.timeouts = *timeouts);
         Ok(0)
     }
 
     pub(crate) fn set_chars(&self, chars: &SerialChars) -> Result<usize, NtStatus> {
-        self.with_shared(|shared| {
-            let applied = self.sync(|s| {
-                let escape = s.flow.escape_char;
-                if chars.xon_char == chars.xoff_char
-                    || (escape != 0 && (escape == chars.xon_char || escape == chars.xoff_char))
-                {
-                    return Err(NtStatus::INVALID_PARAMETER);
-                }
-                s.chars = *chars;
-                Ok(0)
-            });
-            if applied.is_ok() {
-                shared.settings.chars = *chars;
+        self.sync(|s| {
+            let escape = s.flow.escape_char;
+            if chars.xon_char == chars.xoff_char
+                || (escape != 0 && (escape == chars.xon_char || escape == chars.xoff_char))
+            {
+                return Err(NtStatus::INVALID_PARAMETER);
             }
-            applied
+            s.chars = *chars;
+            Ok(0)
         })
     }
 
@@ -76,48 +66,45 @@ impl<K: Kernel> Device<K> {
         {
             return Err(NtStatus::INVALID_PARAMETER);
         }
-        self.with_shared(|shared| {
-            let wake = self.sync(|s| {
-                let size = i64::try_from(s.rx.capacity()).unwrap_or(i64::MAX);
-                let limit_ok = |limit: i32| limit >= 0 && i64::from(limit) <= size;
-                if !limit_ok(new.xon_limit) || !limit_ok(new.xoff_limit) {
-                    return Err(NtStatus::INVALID_PARAMETER);
-                }
-                if new.flow_replace & handflow::ERROR_CHAR != 0 && s.flow.escape_char != 0 {
-                    return Err(NtStatus::INVALID_PARAMETER);
-                }
-                let old = s.handflow;
-                s.handflow = *new;
-                // Turning automatic receive off while the peer is held by our XOFF releases it.
-                if old.flow_replace & handflow::AUTO_RECEIVE != 0
-                    && new.flow_replace & handflow::AUTO_RECEIVE == 0
-                    && s.flow.rx_holds & hold::TX_WAITING_XOFF_SENT != 0
-                {
-                    s.flow.send_xon = true;
-                }
-                if new.flow_replace & handflow::AUTO_RECEIVE == 0 {
-                    s.flow.send_xoff = false;
-                }
-                // Turning automatic transmit off drops an XOFF hold received from the peer.
-                if old.flow_replace & handflow::AUTO_TRANSMIT != 0
-                    && new.flow_replace & handflow::AUTO_TRANSMIT == 0
-                {
-                    s.flow.tx_holds &= !hold::TX_WAITING_FOR_XON;
-                }
-                flow_control::apply_lines(&self.kernel, s, Some(old));
-                let msr = self.kernel.read_register(Register::ModemStatus);
-                let mut wake = crate::isr::Wakeups::default();
-                crate::isr::process_modem_status(&self.kernel, s, msr, &mut wake);
-                if s.flow.rx_throttled {
-                    flow_control::after_drain(&self.kernel, s);
-                }
-                hw::kick_transmitter(&self.kernel, s);
-                Ok(wake)
-            })?;
-            shared.settings.handflow = *new;
-            wake.insert_all(&self.kernel);
-            Ok(0)
-        })
+        let wake = self.sync(|s| {
+            let size = i64::try_from(s.rx.capacity()).unwrap_or(i64::MAX);
+            let limit_ok = |limit: i32| limit >= 0 && i64::from(limit) <= size;
+            if !limit_ok(new.xon_limit) || !limit_ok(new.xoff_limit) {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+            if new.flow_replace & handflow::ERROR_CHAR != 0 && s.flow.escape_char != 0 {
+                return Err(NtStatus::INVALID_PARAMETER);
+            }
+            let old = s.handflow;
+            s.handflow = *new;
+            // Turning automatic receive off while the peer is held by our XOFF releases it.
+            if old.flow_replace & handflow::AUTO_RECEIVE != 0
+                && new.flow_replace & handflow::AUTO_RECEIVE == 0
+                && s.flow.rx_holds & hold::TX_WAITING_XOFF_SENT != 0
+            {
+                s.flow.send_xon = true;
+            }
+            if new.flow_replace & handflow::AUTO_RECEIVE == 0 {
+                s.flow.send_xoff = false;
+            }
+            // Turning automatic transmit off drops an XOFF hold received from the peer.
+            if old.flow_replace & handflow::AUTO_TRANSMIT != 0
+                && new.flow_replace & handflow::AUTO_TRANSMIT == 0
+            {
+                s.flow.tx_holds &= !hold::TX_WAITING_FOR_XON;
+            }
+            flow_control::apply_lines(&self.kernel, s, Some(old));
+            let msr = self.kernel.read_register(Register::ModemStatus);
+            let mut wake = crate::isr::Wakeups::default();
+            crate::isr::process_modem_status(&self.kernel, s, msr, &mut wake);
+            if s.flow.rx_throttled {
+                flow_control::after_drain(&self.kernel, s);
+            }
+            hw::kick_transmitter(&self.kernel, s);
+            Ok(wake)
+        })?;
+        wake.insert_all(&self.kernel);
+        Ok(0)
     }
 
     pub(crate) fn set_escape_char(&self, escape: u8) -> Result<usize, NtStatus> {
@@ -170,8 +157,7 @@ impl<K: Kernel> Device<K> {
                 );
                 saved
             });
-            let timeouts = core::mem::take(&mut shared.settings.timeouts);
-            shared.settings.handflow = SerialHandflow::default();
+            let timeouts = core::mem::take(&mut shared.timeouts);
             SerialBasicSettings {
                 timeouts,
                 handflow: saved.0,
@@ -184,8 +170,7 @@ impl<K: Kernel> Device<K> {
     /// INTERNAL_RESTORE_SETTINGS: apply what BASIC_SETTINGS returned (trusted caller).
     pub(crate) fn restore_settings(&self, settings: &SerialBasicSettings) {
         self.with_shared(|shared| {
-            shared.settings.timeouts = settings.timeouts;
-            shared.settings.handflow = settings.handflow;
+            shared.timeouts = settings.timeouts;
             self.sync(|s| {
                 let old = s.handflow;
                 s.handflow = settings.handflow;

@@ -73,7 +73,8 @@ impl<K: Kernel> Device<K> {
         let isr_state = kernel.new_interrupt_cell(isr_state);
         let shared = kernel.new_spin_lock_cell(Shared {
             open: false,
-            settings,
+            baud: settings.baud,
+            timeouts: settings.timeouts,
             rx_buffer_size: config.rx_buffer_size,
             reads: RequestQueue::default(),
             current_read: None,

@@ -58,7 +58,7 @@ impl<K: Kernel> Device<K> {
                 self.set_baud_rate(decode::<SerialBaudRate>(input)?.baud_rate)
             }
             SerialIoctl::GetBaudRate => {
-                let baud_rate = self.with_shared(|shared| shared.settings.baud);
+                let baud_rate = self.with_shared(|shared| shared.baud);
                 encode(&SerialBaudRate { baud_rate }, request.output())
             }
             SerialIoctl::SetLineControl => {
@@ -70,7 +70,7 @@ impl<K: Kernel> Device<K> {
             }
             SerialIoctl::SetTimeouts => self.set_timeouts(&decode::<SerialTimeouts>(input)?),
             SerialIoctl::GetTimeouts => {
-                let timeouts = self.with_shared(|shared| shared.settings.timeouts);
+                let timeouts = self.with_shared(|shared| shared.timeouts);
                 encode(&timeouts, request.output())
             }
             SerialIoctl::SetChars => self.set_chars(&decode::<SerialChars>(input)?),

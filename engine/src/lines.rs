@@ -172,7 +172,7 @@ impl<K: Kernel> Device<K> {
             if request.mark_cancelable().is_err() {
                 return Some((NtStatus::CANCELLED, request));
             }
-            if let Some(total) = timeouts::write_total(&shared.settings.timeouts, 1) {
+            if let Some(total) = timeouts::write_total(&shared.timeouts, 1) {
                 timeouts::arm(
                     &self.kernel,
                     &mut shared.timers,

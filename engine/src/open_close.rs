@@ -58,25 +58,16 @@ impl<K: Kernel> Device<K> {
         let size = ring.capacity();
         let xon_limit = i32::try_from(size / 2).unwrap_or(i32::MAX);
         let xoff_limit = i32::try_from(size / 8).unwrap_or(i32::MAX);
-        let accepted = self.with_shared(|shared| {
-            if shared.open {
-                return None;
-            }
-            shared.open = true;
-            shared.settings.handflow.xon_limit = xon_limit;
-            shared.settings.handflow.xoff_limit = xoff_limit;
-            Some(shared.settings)
-        });
-        let Some(settings) = accepted else {
+        let accepted = self.with_shared(|shared| !core::mem::replace(&mut shared.open, true));
+        if !accepted {
             return NtStatus::ACCESS_DENIED;
-        };
+        }
+        // Line control, divisor, handflow and special characters persist in the interrupt state;
+        // everything else is per open.
         let stale = self.sync(|s| {
             let stale = core::mem::replace(&mut s.rx, ring);
-            s.handflow = settings.handflow;
-            s.chars = settings.chars;
-            s.lcr = settings.lcr;
-            s.data_mask = crate::line::data_mask(settings.lcr);
-            s.divisor = settings.divisor;
+            s.handflow.xon_limit = xon_limit;
+            s.handflow.xoff_limit = xoff_limit;
             s.read = crate::state::ReadSignal::default();
             s.tx = crate::transmit::TransmitState::default();
             s.wait = crate::state::WaitState::default();

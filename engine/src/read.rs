@@ -59,7 +59,7 @@ impl<K: Kernel> Device<K> {
                 return;
             }
             let length = held.request.output().len();
-            let plan = timeouts::read_plan(&shared.settings.timeouts, length);
+            let plan = timeouts::read_plan(&shared.timeouts, length);
             let window = length.min(MAX_COPY_PER_PASS);
             let copied = self.sync(|s| {
                 let n = held

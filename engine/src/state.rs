@@ -8,7 +8,9 @@ use crate::requests::{Held, RequestQueue};
 use crate::ring::RingBuffer;
 use crate::transmit::TransmitState;
 
-/// Settings that persist across close and reopen (serial-semantics.md §4).
+/// The power-on values of the settings that persist across close and reopen (serial-semantics.md
+/// §4). Once the device is built they live in one place each: baud and timeouts in [`Shared`],
+/// line control, divisor, handflow and special characters in [`IsrState`].
 #[derive(Copy, Clone, Debug)]
 pub struct Settings {
     /// The rate last set (GET_BAUD_RATE returns it, not the achieved rate).
@@ -236,8 +238,10 @@ pub struct CurrentWrite<R> {
 pub struct Shared<R> {
     /// The port is open.
     pub open: bool,
-    /// Persistent settings.
-    pub settings: Settings,
+    /// The rate last set (GET_BAUD_RATE returns it, not the achieved rate). Persists across opens.
+    pub baud: u32,
+    /// Read/write timeouts, sampled when a request becomes current. Persist across opens.
+    pub timeouts: SerialTimeouts,
     /// Receive-ring size to allocate at open (SET_QUEUE_SIZE grows only the open port's ring).
     pub rx_buffer_size: usize,
     /// Reads (and SET_QUEUE_SIZE) waiting their turn.

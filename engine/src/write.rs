@@ -72,7 +72,7 @@ impl<K: Kernel> Device<K> {
                 Purpose::XoffCounter => 1,
                 _ => held.request.input().len(),
             };
-            if let Some(total) = timeouts::write_total(&shared.settings.timeouts, length) {
+            if let Some(total) = timeouts::write_total(&shared.timeouts, length) {
                 timeouts::arm(
                     &self.kernel,
                     &mut shared.timers,
