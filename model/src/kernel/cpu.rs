@@ -8,11 +8,13 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serial_engine::kernel::IsrContext;
 
 use super::driver::Driver;
+use super::events::Event;
 use super::irql::Irql;
 use super::verifier::rule;
 use super::world::{
@@ -28,6 +30,17 @@ thread_local! {
 /// How long the controller waits for a CPU that neither hands the baton on nor returns it.
 const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long a thread waiting for the baton spins before it sleeps (spin-loop hints, with a
+/// `yield_now` every 64).
+const SPIN_ROUNDS: u32 = 4_096;
+
+/// A baton holder's wake-up: its condition variable and whether it sleeps on it.
+#[derive(Debug, Default)]
+struct Turn {
+    wake: Condvar,
+    sleeping: AtomicBool,
+}
+
 /// The unwind payload that ends a CPU thread at teardown; not an error.
 struct AbortRun;
 
@@ -40,7 +53,12 @@ fn abort_unwind() -> ! {
 pub(crate) struct Shared {
     pub(crate) id: u64,
     world: Mutex<World>,
-    turn: Condvar,
+    /// One turn per baton holder (the controller, then each CPU), so that a hand-over wakes only
+    /// the thread that runs next.
+    turns: Vec<Turn>,
+    /// The baton holder's index ([`Shared::turn_index`]), readable without the world's lock: a
+    /// waiting thread spins on it briefly before it sleeps.
+    baton: AtomicUsize,
     drivers: RwLock<Vec<Arc<dyn Driver>>>,
 }
 
@@ -54,10 +72,12 @@ impl std::fmt::Debug for Shared {
 
 impl Shared {
     pub(crate) fn new(id: u64, world: World) -> Self {
+        let holders = world.cpus.len() + 1;
         Self {
             id,
             world: Mutex::new(world),
-            turn: Condvar::new(),
+            turns: (0..holders).map(|_| Turn::default()).collect(),
+            baton: AtomicUsize::new(0),
             drivers: RwLock::new(Vec::new()),
         }
     }
@@ -91,16 +111,68 @@ impl Shared {
             .and_then(|(machine, cpu)| (machine == self.id).then_some(cpu))
     }
 
+    const fn turn_index(holder: Holder) -> usize {
+        match holder {
+            Holder::Controller => 0,
+            Holder::Cpu(cpu) => cpu + 1,
+        }
+    }
+
+    fn turn(&self, holder: Holder) -> &Turn {
+        &self.turns[Self::turn_index(holder).min(self.turns.len() - 1)]
+    }
+
+    /// Gives the baton to `next` and wakes its thread (only that one, and only if it sleeps).
+    /// Called with the world locked.
+    fn hand_to(&self, world: &mut World, next: Holder) {
+        world.baton = next;
+        world.handoffs += 1;
+        self.baton.store(Self::turn_index(next), Ordering::Release);
+        let turn = self.turn(next);
+        if turn.sleeping.load(Ordering::Relaxed) {
+            turn.wake.notify_one();
+        }
+    }
+
+    /// Spins (briefly) until `me` holds the baton, without the world's lock.
+    fn spin_for(&self, me: Holder) {
+        let mine = Self::turn_index(me);
+        for round in 0..SPIN_ROUNDS {
+            if self.baton.load(Ordering::Acquire) == mine {
+                return;
+            }
+            if round % 64 == 63 {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    /// Waits until `me` holds the baton. A hand-over usually comes back within microseconds, so
+    /// the thread first spins on [`Shared::baton`] without the lock (a futex sleep and wake-up
+    /// costs tens of microseconds, more in a virtual machine), then sleeps on its own condition
+    /// variable. `sleeping` is only changed with the world locked, so a hand-over never misses a
+    /// sleeper.
     fn wait_turn<'a>(
         &'a self,
         mut world: MutexGuard<'a, World>,
         me: Holder,
     ) -> MutexGuard<'a, World> {
+        if world.baton == me {
+            return world;
+        }
+        drop(world);
+        self.spin_for(me);
+        world = self.lock();
+        let turn = self.turn(me);
         while world.baton != me {
-            world = self
-                .turn
+            turn.sleeping.store(true, Ordering::Relaxed);
+            world = turn
+                .wake
                 .wait(world)
                 .unwrap_or_else(PoisonError::into_inner);
+            turn.sleeping.store(false, Ordering::Relaxed);
         }
         world
     }
@@ -113,9 +185,7 @@ impl Shared {
     ) -> MutexGuard<'a, World> {
         let next = world.decide(me);
         if next != me {
-            world.baton = next;
-            world.handoffs += 1;
-            self.turn.notify_all();
+            self.hand_to(&mut world, next);
             world = self.wait_turn(world, me);
         }
         world
@@ -129,9 +199,7 @@ impl Shared {
         let stale = world.cpus[cpu]
             .mailbox
             .replace(super::world::ActionSlot(action));
-        world.baton = Holder::Cpu(cpu);
-        world.handoffs += 1;
-        self.turn.notify_all();
+        self.hand_to(&mut world, Holder::Cpu(cpu));
         drop(self.wait_turn(world, Holder::Controller));
         drop(stale);
     }
@@ -226,16 +294,20 @@ impl Shared {
         if next == Holder::Controller {
             return;
         }
-        world.baton = next;
-        world.handoffs += 1;
-        self.turn.notify_all();
+        self.hand_to(&mut world, next);
+        drop(world);
+        self.spin_for(Holder::Controller);
+        world = self.lock();
         let mut seen = world.handoffs;
         while world.baton != Holder::Controller {
-            let (guard, timeout) = self
-                .turn
+            let turn = self.turn(Holder::Controller);
+            turn.sleeping.store(true, Ordering::Relaxed);
+            let (guard, timeout) = turn
+                .wake
                 .wait_timeout(world, HANG_LIMIT)
                 .unwrap_or_else(PoisonError::into_inner);
             world = guard;
+            turn.sleeping.store(false, Ordering::Relaxed);
             if timeout.timed_out() && world.baton != Holder::Controller && world.handoffs == seen {
                 world.hung = true;
                 let holder = world.baton;
@@ -301,9 +373,7 @@ impl Shared {
         } else {
             world.stats.isr_unclaimed += 1;
         }
-        world.event(Some(cpu), || {
-            format!("ISR of port {port} returned {claimed}")
-        });
+        world.record(Some(cpu), Event::IsrReturned { port, claimed });
         world.end_frame(cpu);
         if !claimed && world.line(port) {
             let message = format!(
@@ -454,8 +524,7 @@ pub(crate) fn cpu_main(shared: Arc<Shared>, cpu: usize) {
                     world = shared.lock();
                 }
                 Some(Action::Exit) => {
-                    world.baton = Holder::Controller;
-                    shared.turn.notify_all();
+                    shared.hand_to(&mut world, Holder::Controller);
                     return;
                 }
                 Some(Action::Abort) => {
@@ -478,8 +547,7 @@ pub(crate) fn cpu_main(shared: Arc<Shared>, cpu: usize) {
             );
             world.fatal(rule::PANIC, Some(cpu), message);
         }
-        world.baton = Holder::Controller;
-        shared.turn.notify_all();
+        shared.hand_to(&mut world, Holder::Controller);
     }
 }
 

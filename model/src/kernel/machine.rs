@@ -532,13 +532,13 @@ impl Machine {
     /// A hash of every event and scheduling decision so far: same seed, same hash.
     #[must_use]
     pub fn trace_hash(&self) -> u64 {
-        self.shared.lock().trace.value()
+        self.shared.lock().log.hash.value()
     }
 
     /// The most recent events, oldest first.
     #[must_use]
     pub fn recent_events(&self) -> Vec<String> {
-        self.shared.lock().recent.iter().cloned().collect()
+        self.shared.lock().recent_events()
     }
 
     /// The command line that reruns this test with this machine's seed and CPU count.
@@ -572,7 +572,7 @@ impl Machine {
             let _ = writeln!(text, "  {violation}");
         }
         text.push_str("recent events:\n");
-        for event in &world.recent {
+        for event in world.recent_events() {
             let _ = writeln!(text, "  {event}");
         }
         drop(world);

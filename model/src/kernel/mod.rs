@@ -97,6 +97,7 @@ mod config;
 mod cost;
 mod cpu;
 mod driver;
+mod events;
 mod explore;
 mod irql;
 mod locks;

@@ -65,9 +65,11 @@ impl TraceHash {
         }
     }
 
-    /// Folds one number into the hash.
+    /// Folds one number into the hash (one multiply-xorshift step, not eight byte steps: the
+    /// machine hashes every event).
     pub fn word(&mut self, value: u64) {
-        self.bytes(&value.to_le_bytes());
+        let mixed = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = mixed ^ (mixed >> 29);
     }
 
     /// The hash so far.

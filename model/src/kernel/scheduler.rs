@@ -103,7 +103,7 @@ impl World {
                     StepKind::Resume => 2,
                     StepKind::StartJob => 3,
                 };
-                self.trace.word((step.cpu as u64) << 32 | kind);
+                self.log.hash.word((step.cpu as u64) << 32 | kind);
                 return self.apply(step, me);
             }
             if self

@@ -11,6 +11,7 @@ use serial_engine::kernel::{
 };
 
 use super::cpu::Shared;
+use super::events::Event;
 use super::irql::Irql;
 use super::locks::{ModelInterruptCell, ModelSpinLock, ModelSpinLockCell};
 use super::request::ModelRequest;
@@ -196,12 +197,12 @@ impl ModelKernel {
         if let Some(value) = write {
             world.stats.register_writes += 1;
             world.bus().write(port, register.offset(), value, now);
-            world.event(cpu, || format!("write {register:?} = {value:#04x}"));
+            world.record(cpu, Event::RegisterWrite { register, value });
             value
         } else {
             world.stats.register_reads += 1;
             let value = world.bus().read(port, register.offset(), now);
-            world.event(cpu, || format!("read {register:?} -> {value:#04x}"));
+            world.record(cpu, Event::RegisterRead { register, value });
             value
         }
     }

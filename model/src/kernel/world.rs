@@ -13,8 +13,8 @@ use serial_ioctl::NtStatus;
 
 use super::bus::Bus;
 use super::config::MachineConfig;
+use super::events::{Event, EventLog};
 use super::irql::Irql;
-use super::random::TraceHash;
 use super::request::{Completion, MajorFunction, ModelRequest};
 use super::stats::Stats;
 use super::strategy::Chooser;
@@ -150,7 +150,7 @@ pub(crate) struct WorkItemState {
 }
 
 /// What kind of code a frame is, for checks and messages.
-#[derive(Clone, Debug)]
+#[derive(Copy, Clone, Debug)]
 pub(crate) enum FrameKind {
     Isr(usize),
     Dpc(DpcObject),
@@ -344,15 +344,11 @@ pub(crate) struct World {
     pub hung: bool,
     /// Baton hand-overs so far (progress indicator for the hang detector).
     pub handoffs: u64,
-    pub trace: TraceHash,
-    pub recent: VecDeque<String>,
+    pub log: EventLog,
     pub steps_this_instant: u64,
     pub isrs_this_instant: u64,
     pub last_cpu: Option<usize>,
 }
-
-/// How many recent events a failure report shows.
-const RECENT_EVENTS: usize = 40;
 
 impl World {
     pub(crate) fn new(config: MachineConfig, bus: SharedBus, limits: Limits) -> Self {
@@ -402,8 +398,7 @@ impl World {
             halted: false,
             hung: false,
             handoffs: 0,
-            trace: TraceHash::default(),
-            recent: VecDeque::new(),
+            log: EventLog::default(),
             steps_this_instant: 0,
             isrs_this_instant: 0,
             last_cpu: None,
@@ -425,18 +420,23 @@ impl World {
         id
     }
 
-    /// Records an event in the trace hash and the recent-events window.
+    /// Records an event in the trace hash and the recent-events window (see [`EventLog`]).
+    pub(crate) fn record(&mut self, cpu: Option<usize>, event: Event) {
+        self.log.record(self.now, cpu, event);
+    }
+
+    /// Records a rare event given as text.
     pub(crate) fn event(&mut self, cpu: Option<usize>, text: impl FnOnce() -> String) {
-        let text = text();
-        self.trace.word(self.now);
-        self.trace.word(cpu.map_or(u64::MAX, |c| c as u64));
-        self.trace.bytes(text.as_bytes());
-        if self.recent.len() == RECENT_EVENTS {
-            self.recent.pop_front();
-        }
-        let cpu = cpu.map_or_else(|| "-".to_owned(), |c| c.to_string());
-        self.recent
-            .push_back(format!("t={} cpu {cpu}: {text}", self.now));
+        self.record(cpu, Event::Text(text()));
+    }
+
+    /// The recent events as text, oldest first.
+    pub(crate) fn recent_events(&self) -> Vec<String> {
+        self.log
+            .recent
+            .iter()
+            .map(|recorded| recorded.describe(|id| self.lock_name(id)))
+            .collect()
     }
 
     /// Records a broken rule; with `fail_fast` the run stops at the next scheduling point.
@@ -543,9 +543,7 @@ impl World {
             FrameKind::Isr(_) | FrameKind::Dpc(_) => self.config.cost_budget.entry_ns,
             FrameKind::Job(_) => 0,
         };
-        self.event(Some(cpu), || {
-            format!("enter {} at {level}", kind.describe())
-        });
+        self.record(Some(cpu), Event::Enter { frame: kind, level });
         let c = &mut self.cpus[cpu];
         let frame = Frame {
             kind,
@@ -564,10 +562,10 @@ impl World {
         let Some(frame) = self.cpus[cpu].frames.pop() else {
             return;
         };
-        let what = frame.kind.describe();
-        self.event(Some(cpu), || format!("leave {what}"));
+        self.record(Some(cpu), Event::Leave(frame.kind));
         let irql = self.cpus[cpu].irql;
         if irql != frame.level {
+            let what = frame.kind.describe();
             self.violate(
                 rule::IRQL_RETURN,
                 Some(cpu),
@@ -588,7 +586,11 @@ impl World {
             self.violate(
                 rule::LOCK_HELD_AT_RETURN,
                 Some(cpu),
-                format!("{what} returned holding {}", names.join(", ")),
+                format!(
+                    "{} returned holding {}",
+                    frame.kind.describe(),
+                    names.join(", ")
+                ),
             );
         }
         self.cpus[cpu].irql = frame.caller_irql;
@@ -666,9 +668,12 @@ impl World {
 
     /// Takes the free lock `id` for `cpu`, checking the order against the locks it already holds.
     pub(crate) fn take_lock(&mut self, cpu: usize, id: LockId) {
-        let held = self.cpus[cpu].held.clone();
         let taking_interrupt = self.locks.get(id.0).is_some_and(|l| l.interrupt);
-        for outer in held {
+        for index in 0..self.cpus[cpu].held.len() {
+            let outer = self.cpus[cpu].held[index];
+            if self.lock_order.contains(&(outer, id)) {
+                continue;
+            }
             let outer_interrupt = self.locks.get(outer.0).is_some_and(|l| l.interrupt);
             if outer_interrupt && !taking_interrupt {
                 let message = format!(
@@ -696,8 +701,7 @@ impl World {
             lock.owner = Some(cpu);
         }
         self.cpus[cpu].held.push(id);
-        let name = self.lock_name(id);
-        self.event(Some(cpu), || format!("acquire {name}"));
+        self.record(Some(cpu), Event::Acquire(id));
     }
 
     /// Releases `id` held by `cpu`; false (and a violation) if `cpu` does not hold it.
@@ -718,8 +722,7 @@ impl World {
         if let Some(lock) = self.locks.get_mut(id.0) {
             lock.owner = None;
         }
-        let name = self.lock_name(id);
-        self.event(Some(cpu), || format!("release {name}"));
+        self.record(Some(cpu), Event::Release(id));
         true
     }
 
@@ -730,9 +733,13 @@ impl World {
         let state = self.dpcs.entry(object).or_default();
         if state.queued.is_some() {
             self.stats.dpc_inserts_coalesced += 1;
-            self.event(Some(cpu), || {
-                format!("KeInsertQueueDpc {object:?} -> FALSE")
-            });
+            self.record(
+                Some(cpu),
+                Event::DpcInsert {
+                    object,
+                    queued: false,
+                },
+            );
             return false;
         }
         let seq = self.next_dpc_seq;
@@ -740,7 +747,13 @@ impl World {
         state.queued = Some((cpu, seq));
         self.cpus[cpu].dpcs.push_back(QueuedDpc { object, seq });
         self.stats.dpc_inserts_queued += 1;
-        self.event(Some(cpu), || format!("KeInsertQueueDpc {object:?} -> TRUE"));
+        self.record(
+            Some(cpu),
+            Event::DpcInsert {
+                object,
+                queued: true,
+            },
+        );
         true
     }
 

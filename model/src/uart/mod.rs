@@ -529,15 +529,22 @@ impl Uart16550 {
     }
 
     fn next_event(&self) -> Option<(Exact, Event)> {
-        [
-            (self.tsr.map(|shifting| shifting.end), Event::TxDone),
-            (self.thre_due, Event::DelayedThre),
-            (self.rx_arrival_time(), Event::RxArrival),
-            (self.break_char_due, Event::BreakChar),
-            (self.character_timeout_due(), Event::CharacterTimeout),
-        ]
-        .into_iter()
-        .filter_map(|(time, event)| time.map(|time| (time.max(self.now), event)))
-        .min()
+        // The earliest (time, event), ties broken by the event order; written out rather than as
+        // an iterator over an array because it runs several times per register access.
+        let mut best: Option<(Exact, Event)> = None;
+        let mut consider = |time: Option<Exact>, event: Event| {
+            if let Some(time) = time {
+                let candidate = (time.max(self.now), event);
+                if best.is_none_or(|current| candidate < current) {
+                    best = Some(candidate);
+                }
+            }
+        };
+        consider(self.tsr.map(|shifting| shifting.end), Event::TxDone);
+        consider(self.thre_due, Event::DelayedThre);
+        consider(self.rx_arrival_time(), Event::RxArrival);
+        consider(self.break_char_due, Event::BreakChar);
+        consider(self.character_timeout_due(), Event::CharacterTimeout);
+        best
     }
 }
