@@ -119,9 +119,12 @@ impl<K: Kernel> Device<K> {
         result
     }
 
-    /// Marks `request` cancelable and appends it to `queue`; then, under the same spin lock,
-    /// cancels it again if an error latched under ERROR_ABORT since it passed the dispatch gate,
-    /// or runs `start` to make queued requests current.
+    /// Appends `request` to `queue`, marked cancelable under the spin lock the cancel callback
+    /// takes (a cancel that lands right after the mark waits for the lock and then finds the
+    /// request queued); then, under the same lock, cancels it again if an error latched under
+    /// ERROR_ABORT since it passed the dispatch gate, or runs `start` to make queued requests
+    /// current. The queue's room is reserved before the mark, so nothing can fail once the
+    /// request is cancelable.
     pub(crate) fn enqueue(
         &self,
         mut request: K::Request,
@@ -129,25 +132,26 @@ impl<K: Kernel> Device<K> {
         queue: Queue,
         start: impl FnOnce(&mut Shared<K::Request>, &mut Completions<K::Request>),
     ) {
-        if request.mark_cancelable().is_err() {
-            return Self::finish(request, NtStatus::CANCELLED, 0);
-        }
-        self.locked(|shared, done| {
+        let refused = self.locked(|shared, done| {
             let target = match queue {
                 Queue::Reads => &mut shared.reads,
                 Queue::Writes => &mut shared.writes,
             };
-            if let Err(mut held) = target.push(Held::new(request, purpose)) {
-                if held.claim() {
-                    let _ = done.push(held.request, NtStatus::INSUFFICIENT_RESOURCES, 0);
-                }
-                return;
+            if target.reserve_one().is_err() {
+                return Some((request, NtStatus::INSUFFICIENT_RESOURCES));
             }
-            if self.abort_if_error_latched(shared, done) {
-                return;
+            if request.mark_cancelable().is_err() {
+                return Some((request, NtStatus::CANCELLED));
             }
-            start(shared, done);
+            target.push_reserved(Held::new(request, purpose));
+            if !self.abort_if_error_latched(shared, done) {
+                start(shared, done);
+            }
+            None
         });
+        if let Some((request, status)) = refused {
+            Self::finish(request, status, 0);
+        }
     }
 
     /// The ISR. Returns false when the UART did not interrupt.

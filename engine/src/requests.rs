@@ -14,7 +14,9 @@
 //! A request is always in exactly one place in the spin-lock state (a queue or a current slot)
 //! until a claimant removes it under the lock. Removal for completion first calls
 //! `unmark_cancelable` while the request is still in place, so a cancel callback that races with
-//! it always finds the request. Completion happens only after the lock is dropped.
+//! it always finds the request. Completion happens only after the lock is dropped. Marking happens
+//! under the lock too, with the queue's room already reserved: KMDF may run the cancel callback the
+//! moment the mark succeeds, and the callback must then wait for the lock and find the request.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -84,6 +86,10 @@ impl<R: Request> Held<R> {
     }
 }
 
+/// The heap could not supply room for a request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct OutOfMemory;
+
 /// A FIFO of held requests.
 #[derive(Debug)]
 pub struct RequestQueue<R> {
@@ -99,16 +105,17 @@ impl<R> Default for RequestQueue<R> {
 }
 
 impl<R: Request> RequestQueue<R> {
-    /// Appends a request.
+    /// Makes room for one more request, so that the next [`Self::push_reserved`] cannot fail.
     ///
     /// # Errors
-    /// Hands the request back when the queue cannot grow (no memory).
-    pub fn push(&mut self, held: Held<R>) -> Result<(), Held<R>> {
-        if self.entries.try_reserve(1).is_err() {
-            return Err(held);
-        }
+    /// When the queue cannot grow (no memory).
+    pub fn reserve_one(&mut self) -> Result<(), OutOfMemory> {
+        self.entries.try_reserve(1).map_err(|_| OutOfMemory)
+    }
+
+    /// Appends a request into room made by [`Self::reserve_one`] (no allocation then).
+    pub fn push_reserved(&mut self, held: Held<R>) {
         self.entries.push_back(held);
-        Ok(())
     }
 
     /// Removes the oldest request so it can become current (it stays cancelable).

@@ -13,7 +13,9 @@ mod engine_support;
 
 use engine_support::*;
 use serial_engine::kernel::{Duration, Kernel};
-use serial_ioctl::{NtStatus, SerialIoctl, ev, handflow, purge};
+use serial_ioctl::{
+    NtStatus, SerialIoctl, SerialQueueSize, SerialXoffCounter, ev, handflow, purge,
+};
 use serial_model::kernel::{
     Completion, Irql, Machine, MachineConfig, Operation, RequestHandle, SEED_VAR, Strategy,
 };
@@ -619,4 +621,123 @@ fn cancel_vs_write_handed_to_uart_2_cpus() {
 #[test]
 fn cancel_vs_write_handed_to_uart_4_cpus() {
     across_schedules(4, default_device, cancel_vs_write_handed_to_uart);
+}
+
+// ----- a cancel that lands right after the request is marked cancelable --------------------------
+
+/// What a request that is cancelled the instant it becomes cancelable may end as: it must end, and
+/// exactly once (a cancel callback that runs before the request is queued must still find it).
+fn cancelled_in_the_mark_window(
+    race: &mut Race,
+    operation: Operation,
+    allowed: &[NtStatus],
+) -> Outcome {
+    let h = race.m.submit(0, operation);
+    race.m.cancel_when_marked(h);
+    let c = race.wait_for(h)?;
+    check!(
+        allowed.contains(&c.status),
+        "request ended {c:?}, expected one of {allowed:?}"
+    );
+    race.m.close(0);
+    Ok(())
+}
+
+fn read_cancelled_when_marked(race: &mut Race) -> Outcome {
+    open_8n1(&mut race.m, 0, 9600);
+    cancelled_in_the_mark_window(race, Operation::Read { len: 16 }, &[NtStatus::CANCELLED])
+}
+
+fn write_cancelled_when_marked(race: &mut Race) -> Outcome {
+    open_8n1(&mut race.m, 0, 9600);
+    let data = payload(64);
+    cancelled_in_the_mark_window(race, Operation::Write { data }, &[NtStatus::CANCELLED])
+}
+
+fn flush_cancelled_when_marked(race: &mut Race) -> Outcome {
+    open_8n1(&mut race.m, 0, 9600);
+    // A write ahead of it keeps the flush queued.
+    let _ahead = race.m.submit(0, Operation::Write { data: payload(64) });
+    cancelled_in_the_mark_window(race, Operation::Flush, &[NtStatus::CANCELLED])
+}
+
+fn xoff_counter_cancelled_when_marked(race: &mut Race) -> Outcome {
+    open_8n1(&mut race.m, 0, 9600);
+    let input = bytes!(SerialXoffCounter {
+        timeout: 0,
+        counter: 10,
+        xoff_char: 0x13,
+        reserved: [0; 3],
+    });
+    let operation = Operation::DeviceControl {
+        code: SerialIoctl::XoffCounter.code(),
+        input,
+        output_len: 0,
+    };
+    cancelled_in_the_mark_window(race, operation, &[NtStatus::CANCELLED])
+}
+
+fn set_queue_size_cancelled_when_marked(race: &mut Race) -> Outcome {
+    open_8n1(&mut race.m, 0, 9600);
+    let input = bytes!(SerialQueueSize {
+        in_size: 65_536,
+        out_size: 0,
+    });
+    let operation = Operation::DeviceControl {
+        code: SerialIoctl::SetQueueSize.code(),
+        input,
+        output_len: 0,
+    };
+    // The resize may already be done when the callback looks: either ending is right.
+    cancelled_in_the_mark_window(race, operation, &[NtStatus::CANCELLED, NtStatus::SUCCESS])
+}
+
+#[test]
+fn read_cancelled_when_marked_2_cpus() {
+    across_schedules(2, default_device, read_cancelled_when_marked);
+}
+
+#[test]
+fn write_cancelled_when_marked_2_cpus() {
+    across_schedules(2, default_device, write_cancelled_when_marked);
+}
+
+#[test]
+fn flush_cancelled_when_marked_2_cpus() {
+    across_schedules(2, default_device, flush_cancelled_when_marked);
+}
+
+#[test]
+fn xoff_counter_cancelled_when_marked_2_cpus() {
+    across_schedules(2, default_device, xoff_counter_cancelled_when_marked);
+}
+
+#[test]
+fn set_queue_size_cancelled_when_marked_2_cpus() {
+    across_schedules(2, default_device, set_queue_size_cancelled_when_marked);
+}
+
+#[test]
+fn wait_on_mask_and_immediate_char_cancelled_when_marked_4_cpus() {
+    across_schedules(4, default_device, |race| {
+        open_8n1(&mut race.m, 0, 9600);
+        ok(set_wait_mask(&mut race.m, 0, ev::RXCHAR));
+        let wait = Operation::DeviceControl {
+            code: SerialIoctl::WaitOnMask.code(),
+            input: Vec::new(),
+            output_len: 4,
+        };
+        let h = race.m.submit(0, wait);
+        race.m.cancel_when_marked(h);
+        let c = race.wait_for(h)?;
+        check!(c.status == NtStatus::CANCELLED, "wait ended {c:?}");
+        // Hold the transmitter with a write so the immediate character stays pending.
+        let _ahead = race.m.submit(0, Operation::Write { data: payload(64) });
+        let immediate = Operation::DeviceControl {
+            code: SerialIoctl::ImmediateChar.code(),
+            input: vec![b'!'],
+            output_len: 0,
+        };
+        cancelled_in_the_mark_window(race, immediate, &[NtStatus::CANCELLED, NtStatus::SUCCESS])
+    });
 }

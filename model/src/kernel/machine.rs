@@ -340,6 +340,7 @@ impl Machine {
                 },
                 completed: false,
                 submitted_at: now,
+                cancel_when_marked: false,
             },
         );
         world.event(None, || {
@@ -402,6 +403,29 @@ impl Machine {
             CancelState::CallbackScheduled | CancelState::CallbackOwns => {}
         }
         world.event(None, || format!("cancel #{id}"));
+    }
+
+    /// Cancels a request like CancelIoEx, timed to land in the instant after the driver marks it
+    /// cancelable: the mark succeeds and KMDF queues EvtRequestCancel at once, so the callback
+    /// can run on another CPU while the marking code still runs. This is the window KMDF's
+    /// documentation warns about (mark while holding the lock the cancel routine takes). A request
+    /// that is cancelable already is cancelled now; one that is complete is left alone.
+    pub fn cancel_when_marked(&mut self, handle: RequestHandle) {
+        let mut world = self.shared.lock();
+        let Some(state) = world.requests.get_mut(&handle.id) else {
+            return;
+        };
+        if state.completed {
+            return;
+        }
+        if state.cancel == CancelState::Cancelable {
+            drop(world);
+            self.cancel(handle);
+            return;
+        }
+        state.cancel_when_marked = true;
+        let id = handle.id;
+        world.event(None, || format!("cancel #{id} when marked cancelable"));
     }
 
     /// How the request ended, if it has.

@@ -10,7 +10,7 @@ use serial_ioctl::NtStatus;
 use super::cpu::Shared;
 use super::irql::Irql;
 use super::verifier::rule;
-use super::world::CancelState;
+use super::world::{CancelState, Job, JobKind};
 
 /// An I/O operation as a user-mode caller issues it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -277,12 +277,28 @@ impl Request for ModelRequest {
             }
         };
         state.cancel = next;
+        let cancel_now = result.is_ok() && std::mem::take(&mut state.cancel_when_marked);
+        let port = state.port;
         world.event(cpu, || {
             format!(
                 "mark cancelable #{id} -> {}",
                 if result.is_ok() { "ok" } else { "cancelled" }
             )
         });
+        if cancel_now {
+            // CancelIoEx right after the mark: KMDF calls EvtRequestCancel at once, once.
+            if let Some(state) = world.requests.get_mut(&id) {
+                state.cancel = CancelState::CallbackScheduled;
+            }
+            let job = world.fresh_id();
+            world.jobs.push_back(Job {
+                id: job,
+                port,
+                cpu: None,
+                kind: JobKind::Cancel(RequestId(id)),
+            });
+            world.event(cpu, || format!("cancel #{id}"));
+        }
         result
     }
 

@@ -278,6 +278,9 @@ pub(crate) struct RequestState {
     pub cancel: CancelState,
     pub completed: bool,
     pub submitted_at: u64,
+    /// A CancelIoEx that lands in the instant after the driver's next successful
+    /// WdfRequestMarkCancelableEx (see [`super::Machine::cancel_when_marked`]).
+    pub cancel_when_marked: bool,
 }
 
 /// What the controller waits for.
