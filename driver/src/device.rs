@@ -18,7 +18,7 @@
 
 use core::ptr;
 
-use serial_engine::{Device, DeviceConfig};
+use serial_engine::Device;
 use wdk_sys::{
     _WDF_EXECUTION_LEVEL, _WDF_FILEOBJECT_CLASS, _WDF_SYNCHRONIZATION_SCOPE, _WDF_TRI_STATE, GUID,
     NTSTATUS, PWDFDEVICE_INIT, STATUS_DEVICE_CONFIGURATION_ERROR, STATUS_DEVICE_NOT_CONNECTED,
@@ -30,6 +30,8 @@ use wdk_sys::{
 
 use crate::{
     context::{DEVICE_CONTEXT_TYPE_INFO, DeviceContext, device_context},
+    fifo_registry::read_fifo_values,
+    fifo_settings,
     flush::evt_flush_preprocess,
     interrupt::create_interrupt,
     irp_dispatch::IRP_MJ_FLUSH_BUFFERS,
@@ -230,9 +232,12 @@ unsafe fn set_up_device(device: WDFDEVICE, device_name: &DeviceName) -> NTSTATUS
     //    engine (dropped in the destroy callback).
     let kernel = unsafe { WdfKernel::new(resident) };
     // SAFETY:
+    // 1. `device` was created above; PASSIVE_LEVEL (EvtDriverDeviceAdd).
+    let config = fifo_settings::device_config(unsafe { read_fifo_values(device) });
+    // SAFETY:
     // 1. Once, before the queue exists and before the device starts, so no callback can see a
     //    half-installed engine.
-    unsafe { context.install_engine(Device::new(kernel, DeviceConfig::default())) };
+    unsafe { context.install_engine(Device::new(kernel, config)) };
 
     let status = create_default_queue(device);
     if !wdk::nt_success(status) {

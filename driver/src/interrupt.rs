@@ -6,9 +6,17 @@
 //! leaving or entering D0 (prepare-hardware probe, DPCs, timers). So every `synchronize` first
 //! takes one executive spin lock per device (the "gate"), and takes the interrupt lock as well
 //! only while the interrupt is known to be connected: from EvtDeviceD0EntryPostInterruptsEnabled
-//! to EvtDeviceD0ExitPreInterruptsDisabled. The gate is held while that flag flips, so a
-//! `synchronize` never straddles the change. While disconnected the ISR cannot run, so the gate
-//! alone excludes every other accessor. Lock order: device spin lock, gate, interrupt lock.
+//! to EvtDeviceD0ExitPreInterruptsDisabled. That `connected` flag flips holding the gate and the
+//! interrupt lock (the interrupt is connected at both flips), so a `synchronize` never straddles
+//! the change, and the ISR, which reads it under the interrupt lock, sees it stable.
+//!
+//! KMDF connects the interrupt before D0EntryPostInterruptsEnabled and disconnects it after
+//! D0ExitPreInterruptsDisabled, and on a shared line the ISR runs for other devices' interrupts in
+//! those windows. So the ISR touches neither the engine nor the UART while the flag is clear: it
+//! returns FALSE ("not mine"). The UART itself cannot interrupt then: the engine arms it (OUT2,
+//! IER) only inside the flagged span and disarms it in power_down. Hence a
+//! `synchronize` that holds the gate alone never overlaps an ISR that touches the cell.
+//! Lock order: device spin lock, gate, interrupt lock.
 
 use core::{
     cell::UnsafeCell,
@@ -51,9 +59,33 @@ impl InterruptLock {
         self.interrupt.store(interrupt.cast(), Ordering::Release);
     }
 
-    /// Flips the connected flag under the gate (PASSIVE_LEVEL power callbacks).
+    /// Flips the connected flag under the gate and the interrupt lock (PASSIVE_LEVEL power
+    /// callbacks D0EntryPostInterruptsEnabled and D0ExitPreInterruptsDisabled, where KMDF has
+    /// the interrupt connected).
     pub(crate) fn set_connected(&self, connected: bool) {
-        self.with_gate(|| self.connected.store(connected, Ordering::Release));
+        self.with_gate(|| {
+            let interrupt: WDFINTERRUPT = self.interrupt.load(Ordering::Acquire).cast();
+            if interrupt.is_null() {
+                self.connected.store(connected, Ordering::Release);
+                return;
+            }
+            // SAFETY:
+            // 1. `interrupt` is this device's WDFINTERRUPT, connected in both callers (KMDF
+            //    connects before D0EntryPostInterruptsEnabled and disconnects after
+            //    D0ExitPreInterruptsDisabled).
+            // 2. IRQL is DISPATCH_LEVEL (the gate), within WdfInterruptAcquireLock's limit.
+            unsafe { call_unsafe_wdf_function_binding!(WdfInterruptAcquireLock, interrupt) };
+            self.connected.store(connected, Ordering::Release);
+            // SAFETY:
+            // 1. Releases the acquisition just above, on the same thread.
+            unsafe { call_unsafe_wdf_function_binding!(WdfInterruptReleaseLock, interrupt) };
+        });
+    }
+
+    /// Whether the ISR may touch the engine (read inside EvtInterruptIsr, under the interrupt
+    /// lock, which every flip of the flag holds).
+    fn isr_may_run(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
     }
 
     fn with_gate<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -135,8 +167,9 @@ impl<T: Send> InterruptCell<T> for WdfInterruptCell<T> {
     fn synchronize<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         self.lock().run_locked(|| {
             // SAFETY:
-            // 1. `run_locked` excludes every other `synchronize` (gate) and the ISR (interrupt
-            //    lock when connected; no ISR can run when disconnected).
+            // 1. `run_locked` excludes every other `synchronize` (gate) and the ISR: with the
+            //    flag set it holds the interrupt lock; with it clear (stable while the gate is
+            //    held) the ISR returns before touching any cell.
             f(unsafe { &mut *self.value.get() })
         })
     }
@@ -144,7 +177,8 @@ impl<T: Send> InterruptCell<T> for WdfInterruptCell<T> {
     fn in_isr<R>(&self, _isr: &mut IsrContext, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY:
         // 1. An `IsrContext` exists only inside EvtInterruptIsr, which runs with the interrupt lock
-        //    held; `synchronize` takes that lock while the interrupt is connected, and it is.
+        //    held and creates it only with the connected flag set; `synchronize` takes that lock
+        //    whenever the flag is set.
         f(unsafe { &mut *self.value.get() })
     }
 }
@@ -160,6 +194,11 @@ unsafe extern "C" fn evt_interrupt_isr(interrupt: WDFINTERRUPT, _message_id: ULO
     let Some(context) = (unsafe { device_context(device) }) else {
         return 0;
     };
+    // Outside the span in which `synchronize` takes the interrupt lock (a shared line can call
+    // this ISR then), touch nothing: the UART cannot be interrupting.
+    if !context.resident().interrupt.isr_may_run() {
+        return 0;
+    }
     let Some(engine) = context.engine() else {
         return 0;
     };

@@ -46,6 +46,7 @@ static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
 
 pub mod cancel_state;
 pub mod due_time;
+pub mod fifo_settings;
 pub mod irp_dispatch;
 pub mod kind_index;
 pub mod port_name;
@@ -59,6 +60,8 @@ mod device;
 mod dpc;
 #[cfg(windows)]
 mod driver_entry;
+#[cfg(windows)]
+mod fifo_registry;
 #[cfg(windows)]
 mod flush;
 #[cfg(windows)]

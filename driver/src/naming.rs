@@ -43,12 +43,12 @@ use crate::port_name::{
 };
 
 /// `PLUGPLAY_REGKEY_DEVICE` (wdm.h): the device's hardware key (`Enum\...\Device Parameters`).
-const PLUGPLAY_REGKEY_DEVICE: ULONG = 1;
+pub(crate) const PLUGPLAY_REGKEY_DEVICE: ULONG = 1;
 /// `PLUGPLAY_REGKEY_DRIVER` (wdm.h): the device's software key (`Control\Class\{guid}\NNNN`).
 const PLUGPLAY_REGKEY_DRIVER: ULONG = 2;
 /// `KEY_READ` (winnt.h): STANDARD_RIGHTS_READ | KEY_QUERY_VALUE | KEY_ENUMERATE_SUB_KEYS |
 /// KEY_NOTIFY. Hand-written: the header spells it as a macro expression bindgen may skip.
-const KEY_READ: ULONG = 0x0002_0019;
+pub(crate) const KEY_READ: ULONG = 0x0002_0019;
 /// `RTL_REGISTRY_DEVICEMAP` (wdm.h): paths relative to `\Registry\Machine\Hardware\DeviceMap`.
 const RTL_REGISTRY_DEVICEMAP: ULONG = 4;
 /// `REG_SZ` (winnt.h; written `( 1ul )`, a suffix bindgen does not translate).

@@ -56,7 +56,7 @@ pub const DEVICE_MAP_KEY: [u16; 11] = ascii_units(b"SERIALCOMM\0");
     reason = "`index < N` is the loop condition, and the function only runs in const \
               evaluation, where an out-of-bounds index would be a compile error"
 )]
-const fn ascii_units<const N: usize>(text: &[u8; N]) -> [u16; N] {
+pub(crate) const fn ascii_units<const N: usize>(text: &[u8; N]) -> [u16; N] {
     let mut units = [0; N];
     let mut index = 0;
     while index < N {

@@ -21,6 +21,9 @@ pub struct DeviceConfig {
     pub rx_fifo_trigger: u8,
     /// Bytes written per THRE interrupt (1..=16).
     pub tx_fifo_depth: u8,
+    /// Whether the UART's FIFOs are used (FCR bit 0); without them the ISR moves one byte per
+    /// interrupt each way.
+    pub fifo_enabled: bool,
 }
 
 impl Default for DeviceConfig {
@@ -30,6 +33,7 @@ impl Default for DeviceConfig {
             rx_buffer_size: 4096,
             rx_fifo_trigger: 8,
             tx_fifo_depth: 14,
+            fifo_enabled: true,
         }
     }
 }
@@ -69,7 +73,11 @@ impl<K: Kernel> Device<K> {
         let settings = Settings::defaults(config.clock_hz);
         let mut isr_state = IsrState::new(&settings);
         isr_state.tx_fifo_depth = config.tx_fifo_depth.clamp(1, 16);
-        isr_state.fcr = crate::uart::FCR_ENABLE | config.fcr_trigger();
+        isr_state.fcr = if config.fifo_enabled {
+            crate::uart::FCR_ENABLE | config.fcr_trigger()
+        } else {
+            0
+        };
         let isr_state = kernel.new_interrupt_cell(isr_state);
         let shared = kernel.new_spin_lock_cell(Shared {
             open: false,
