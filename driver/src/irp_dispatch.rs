@@ -83,12 +83,34 @@ pub const fn route(major: u8) -> Option<(EngineEntry, Delivery)> {
     }
 }
 
+/// `METHOD_BUFFERED` (devioctl.h): the transfer type in an IOCTL code's low two bits.
+pub const METHOD_BUFFERED: u32 = 0;
+
+/// Whether an IOCTL's buffers are the nonpaged system buffer, which the engine may touch at
+/// DISPATCH_LEVEL in any thread: only for METHOD_BUFFERED codes (every serial IOCTL is one). For
+/// METHOD_NEITHER KMDF would return the caller's raw user-mode pointers, and for the direct
+/// methods an MDL-backed output; such codes get no buffers, so they fail with the usual status.
+#[must_use]
+pub const fn ioctl_uses_system_buffer(io_control_code: u32) -> bool {
+    io_control_code & 3 == METHOD_BUFFERED
+}
+
 /// The major functions the glue registers a WDM preprocess callback for.
 pub const PREPROCESSED_MAJOR_FUNCTIONS: [u8; 1] = [IRP_MJ_FLUSH_BUFFERS];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_method_buffered_ioctls_get_their_buffers() {
+        // IOCTL_SERIAL_SET_BAUD_RATE = CTL_CODE(FILE_DEVICE_SERIAL_PORT, 1, METHOD_BUFFERED, ANY).
+        assert!(ioctl_uses_system_buffer(0x001B_0004));
+        // The same function with METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER.
+        assert!(!ioctl_uses_system_buffer(0x001B_0005));
+        assert!(!ioctl_uses_system_buffer(0x001B_0006));
+        assert!(!ioctl_uses_system_buffer(0x001B_0007));
+    }
 
     #[test]
     fn queue_majors_go_to_the_default_queue() {

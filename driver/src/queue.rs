@@ -15,7 +15,8 @@ use wdk_sys::{
 };
 
 use crate::{
-    context::device_context, kernel::WdfKernel, request::WdfRequest, wdf_size::wdf_size_of,
+    context::device_context, irp_dispatch::ioctl_uses_system_buffer, kernel::WdfKernel,
+    request::WdfRequest, wdf_size::wdf_size_of,
 };
 
 const IO_QUEUE_CONFIG_SIZE: ULONG = wdf_size_of::<WDF_IO_QUEUE_CONFIG>();
@@ -58,6 +59,7 @@ pub(crate) fn create_default_queue(device: WDFDEVICE) -> NTSTATUS {
 unsafe fn dispatch(
     queue: WDFQUEUE,
     request: WDFREQUEST,
+    system_buffers: bool,
     serve: impl FnOnce(&Device<WdfKernel>, WdfRequest),
 ) {
     // SAFETY:
@@ -68,7 +70,9 @@ unsafe fn dispatch(
     match unsafe { device_context(device) }.and_then(|context| context.engine()) {
         // SAFETY:
         // 1. The request was just presented, so the driver owns it.
-        Some(engine) => serve(engine, unsafe { WdfRequest::from_framework(request) }),
+        Some(engine) => serve(engine, unsafe {
+            WdfRequest::from_framework(request, system_buffers)
+        }),
         None => {
             // SAFETY:
             // 1. The driver owns the request and completes it once, here.
@@ -87,14 +91,18 @@ unsafe fn dispatch(
 unsafe extern "C" fn evt_io_read(queue: WDFQUEUE, request: WDFREQUEST, _length: usize) {
     // SAFETY:
     // 1. KMDF passes this queue and a request it just presented.
-    unsafe { dispatch(queue, request, |engine, request| engine.read(request)) };
+    unsafe { dispatch(queue, request, true, |engine, request| engine.read(request)) };
 }
 
 /// EvtIoWrite (<= DISPATCH_LEVEL).
 unsafe extern "C" fn evt_io_write(queue: WDFQUEUE, request: WDFREQUEST, _length: usize) {
     // SAFETY:
     // 1. KMDF passes this queue and a request it just presented.
-    unsafe { dispatch(queue, request, |engine, request| engine.write(request)) };
+    unsafe {
+        dispatch(queue, request, true, |engine, request| {
+            engine.write(request)
+        })
+    };
 }
 
 /// EvtIoDeviceControl (<= DISPATCH_LEVEL).
@@ -108,7 +116,8 @@ unsafe extern "C" fn evt_io_device_control(
     // SAFETY:
     // 1. KMDF passes this queue and a request it just presented.
     unsafe {
-        dispatch(queue, request, |engine, request| {
+        let buffered = ioctl_uses_system_buffer(io_control_code);
+        dispatch(queue, request, buffered, |engine, request| {
             engine.device_control(request, io_control_code);
         });
     }
@@ -125,7 +134,8 @@ unsafe extern "C" fn evt_io_internal_device_control(
     // SAFETY:
     // 1. KMDF passes this queue and a request it just presented.
     unsafe {
-        dispatch(queue, request, |engine, request| {
+        let buffered = ioctl_uses_system_buffer(io_control_code);
+        dispatch(queue, request, buffered, |engine, request| {
             engine.internal_device_control(request, io_control_code);
         });
     }

@@ -2,9 +2,10 @@
 //! waiter; see [`crate::flush`]).
 //!
 //! Buffers are looked up once, when the request is wrapped, with WdfRequestRetrieveInputBuffer /
-//! WdfRequestRetrieveOutputBuffer and a minimum length of 0; an absent buffer (or a request type
-//! without one) becomes an empty slice. The device uses buffered I/O, so both are the nonpaged
-//! system buffer and stay valid at DISPATCH_LEVEL in any thread until completion. For
+//! WdfRequestRetrieveOutputBuffer and a minimum length of 0, and only for reads, writes and
+//! METHOD_BUFFERED IOCTLs (`irp_dispatch::ioctl_uses_system_buffer`); an absent buffer, or any
+//! other request, gets empty slices. The device uses buffered I/O, so what is retrieved is always
+//! the nonpaged system buffer, valid at DISPATCH_LEVEL in any thread until completion. For
 //! METHOD_BUFFERED IOCTLs input and output are the *same* system buffer: the two slices alias.
 //! That is sound because `input` borrows the request shared and `output` borrows it exclusively,
 //! so the borrow checker never lets an input slice live while the output slice is written; the
@@ -37,6 +38,8 @@ pub struct WdfRequest {
     input_len: usize,
     output: *mut u8,
     output_len: usize,
+    /// Marked cancelable and not unmarked since (what `Drop` must undo before completing).
+    cancelable: bool,
 }
 
 impl fmt::Debug for WdfRequest {
@@ -56,11 +59,22 @@ impl fmt::Debug for WdfRequest {
 unsafe impl Send for WdfRequest {}
 
 impl WdfRequest {
-    /// Wraps a request the default queue presented.
+    /// Wraps a request the default queue presented; `system_buffers` says whether its buffers
+    /// are the system buffer (reads, writes, METHOD_BUFFERED IOCTLs) and may be retrieved.
     ///
     /// # Safety
     /// `request` is a valid WDFREQUEST the driver owns (just presented by a queue callback).
-    pub(crate) unsafe fn from_framework(request: WDFREQUEST) -> Self {
+    pub(crate) unsafe fn from_framework(request: WDFREQUEST, system_buffers: bool) -> Self {
+        if !system_buffers {
+            return Self {
+                origin: Origin::Framework(request),
+                input: ptr::null(),
+                input_len: 0,
+                output: ptr::null_mut(),
+                output_len: 0,
+                cancelable: false,
+            };
+        }
         let mut input: PVOID = ptr::null_mut();
         let mut input_len: usize = 0;
         // SAFETY:
@@ -103,6 +117,7 @@ impl WdfRequest {
             input_len,
             output: output.cast(),
             output_len,
+            cancelable: false,
         }
     }
 
@@ -114,6 +129,7 @@ impl WdfRequest {
             input_len: 0,
             output: ptr::null_mut(),
             output_len: 0,
+            cancelable: false,
         }
     }
 
@@ -123,7 +139,8 @@ impl WdfRequest {
                 let information = ULONG_PTR::try_from(information).unwrap_or(ULONG_PTR::MAX);
                 // SAFETY:
                 // 1. The request is owned by this value and completed exactly once: `complete`
-                //    consumes the value and forgets it, `Drop` runs only when it was not completed.
+                //    consumes the value and forgets it, `Drop` runs only when it was not completed
+                //    and completes only a request no cancel callback owns.
                 // 2. The engine completes at IRQL <= DISPATCH with no spin lock held.
                 unsafe {
                     call_unsafe_wdf_function_binding!(
@@ -176,6 +193,25 @@ impl Request for WdfRequest {
     }
 
     fn mark_cancelable(&mut self) -> Result<(), Cancelled> {
+        let marked = self.mark();
+        self.cancelable = marked.is_ok();
+        marked
+    }
+
+    fn unmark_cancelable(&mut self) -> Result<(), Cancelled> {
+        self.cancelable = false;
+        self.unmark()
+    }
+
+    fn complete(self, status: NtStatus, information: usize) {
+        self.finish(status, information);
+        core::mem::forget(self);
+    }
+}
+
+impl WdfRequest {
+    /// WdfRequestMarkCancelableEx (or the flush waiter's equivalent).
+    fn mark(&mut self) -> Result<(), Cancelled> {
         match self.origin {
             Origin::Framework(request) => {
                 // SAFETY:
@@ -203,7 +239,9 @@ impl Request for WdfRequest {
         }
     }
 
-    fn unmark_cancelable(&mut self) -> Result<(), Cancelled> {
+    /// WdfRequestUnmarkCancelable (or the flush waiter's equivalent); `Err` when the cancel
+    /// callback has run or will run, which then owns the completion.
+    fn unmark(&mut self) -> Result<(), Cancelled> {
         match self.origin {
             Origin::Framework(request) => {
                 // SAFETY:
@@ -225,22 +263,23 @@ impl Request for WdfRequest {
                 .map_err(|_| Cancelled),
         }
     }
-
-    fn complete(self, status: NtStatus, information: usize) {
-        self.finish(status, information);
-        core::mem::forget(self);
-    }
 }
 
 impl Drop for WdfRequest {
     /// The engine completes every request exactly once; a request dropped without completion is an
-    /// engine bug. It is reported and completed with STATUS_INTERNAL_ERROR so the caller's handle
-    /// does not hang forever.
+    /// engine bug. It is reported and, so the caller's handle does not hang, completed with
+    /// STATUS_INTERNAL_ERROR, but only if it is not cancelable or can still be unmarked: once its
+    /// cancel callback has run or will run, completing here could complete it twice (a bug check),
+    /// so it is left to that callback.
     fn drop(&mut self) {
-        wdk::println!(
-            "serial16550: request {:?} dropped without completion",
-            self.id()
-        );
+        let id = self.id();
+        if self.cancelable && self.unmark().is_err() {
+            wdk::println!(
+                "serial16550: request {id:?} dropped while its cancel callback owns it; left to it"
+            );
+            return;
+        }
+        wdk::println!("serial16550: request {id:?} dropped without completion");
         self.finish(STATUS_INTERNAL_ERROR, 0);
     }
 }
