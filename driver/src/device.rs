@@ -286,14 +286,22 @@ unsafe extern "C" fn evt_device_context_destroy(object: WDFOBJECT) {
     };
     if context.resident_ready() {
         let resident = context.resident();
-        resident.work_items.drain();
-        resident.timers.cancel_all();
-        resident.dpcs.remove_all();
+        // 1. Stop new arming: from here inserts, sets and queues do nothing.
+        resident.dpcs.stop_queueing();
+        resident.timers.stop_arming();
+        // 2. Wait for work items in flight (their own arming is now a no-op) and for DPCs that
+        //    were running, which may have looked at the flags just before they changed.
+        resident.work_items.stop_and_drain();
         // SAFETY:
         // 1. PASSIVE_LEVEL; waits for DPC routines (plain and timer) that were already running.
         unsafe { KeFlushQueuedDpcs() };
-        // A DPC that ran until the flush may have queued a work item.
-        resident.work_items.drain();
+        // 3. Nothing can arm any more: cancel what is set and dequeue what is queued, then wait
+        //    for any routine that started meanwhile.
+        resident.timers.cancel_all();
+        resident.dpcs.remove_all();
+        // SAFETY:
+        // 1. As above.
+        unsafe { KeFlushQueuedDpcs() };
         resident.work_items.free_all();
     }
     // SAFETY:

@@ -3,7 +3,12 @@
 //! No per-event data travels in the DPC arguments (an insert of an already queued DPC drops them);
 //! the routine only names its kind and the engine drains all pending work of that kind.
 
-use core::{cell::UnsafeCell, ffi::c_void, fmt, ptr};
+use core::{
+    cell::UnsafeCell,
+    ffi::c_void,
+    fmt, ptr,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use serial_engine::kernel::DpcKind;
 use wdk_sys::{
@@ -64,6 +69,8 @@ deferred_routines!(DpcKind, run_dpc, {
 /// The resident KDPCs, indexed by [`dpc_index`].
 pub(crate) struct DpcSet {
     dpcs: [UnsafeCell<KDPC>; DPC_COUNT],
+    /// Teardown has begun: `insert` queues nothing (zero, the context's initial state, = running).
+    stopping: AtomicBool,
 }
 
 impl fmt::Debug for DpcSet {
@@ -95,6 +102,9 @@ impl DpcSet {
 
     /// KeInsertQueueDpc(dpc, NULL, NULL): `true` if queued now, `false` if it already was.
     pub(crate) fn insert(&self, kind: DpcKind) -> bool {
+        if self.stopping.load(Ordering::Acquire) {
+            return false;
+        }
         let Some(dpc) = self.slot(kind) else {
             return false;
         };
@@ -104,7 +114,13 @@ impl DpcSet {
         unsafe { KeInsertQueueDpc(dpc, ptr::null_mut(), ptr::null_mut()) != 0 }
     }
 
-    /// KeRemoveQueueDpc for every kind (teardown; pair with KeFlushQueuedDpcs).
+    /// Teardown's first step: from now on `insert` queues nothing (see `TimerSet::stop_arming`).
+    pub(crate) fn stop_queueing(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// KeRemoveQueueDpc for every kind (teardown, after `stop_queueing` and a KeFlushQueuedDpcs;
+    /// pair with another KeFlushQueuedDpcs).
     pub(crate) fn remove_all(&self) {
         for kind in DpcKind::ALL {
             if let Some(dpc) = self.slot(kind) {

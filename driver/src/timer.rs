@@ -1,7 +1,12 @@
 //! The engine's timers: one resident KTIMER per [`TimerKind`], each paired with its own KDPC whose
 //! routine calls `Device::timer_expired(kind)`.
 
-use core::{cell::UnsafeCell, ffi::c_void, fmt};
+use core::{
+    cell::UnsafeCell,
+    ffi::c_void,
+    fmt,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use serial_engine::kernel::{Duration, TimerKind};
 use wdk_sys::{
@@ -31,6 +36,8 @@ deferred_routines!(TimerKind, timer_expired, {
 pub(crate) struct TimerSet {
     timers: [UnsafeCell<KTIMER>; TIMER_COUNT],
     dpcs: [UnsafeCell<KDPC>; TIMER_COUNT],
+    /// Teardown has begun: `set` arms nothing (zero, the context's initial state, = running).
+    stopping: AtomicBool,
 }
 
 impl fmt::Debug for TimerSet {
@@ -66,6 +73,9 @@ impl TimerSet {
 
     /// KeSetTimer with a relative due time; `true` if the timer was already set.
     pub(crate) fn set(&self, kind: TimerKind, due: Duration) -> bool {
+        if self.stopping.load(Ordering::Acquire) {
+            return false;
+        }
         let Some((timer, dpc)) = self.slot(kind) else {
             return false;
         };
@@ -89,7 +99,14 @@ impl TimerSet {
         unsafe { KeCancelTimer(timer) != 0 }
     }
 
-    /// Cancels every timer and dequeues every timer DPC (teardown; pair with KeFlushQueuedDpcs).
+    /// Teardown's first step: from now on `set` arms nothing. A caller that looked before this
+    /// may still arm; teardown flushes DPCs (and drains work items) before it cancels.
+    pub(crate) fn stop_arming(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Cancels every timer and dequeues every timer DPC (teardown, after `stop_arming` and a
+    /// KeFlushQueuedDpcs; pair with another KeFlushQueuedDpcs).
     pub(crate) fn cancel_all(&self) {
         for kind in TimerKind::ALL {
             if let Some((timer, dpc)) = self.slot(kind) {
