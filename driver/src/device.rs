@@ -4,7 +4,8 @@
 //! - device type FILE_DEVICE_SERIAL_PORT, exclusive (a second open fails in the I/O manager);
 //! - file-object callbacks: create → `Device::create`, cleanup → `Device::cleanup`,
 //!   close → `Device::close`;
-//! - a preprocess callback for IRP_MJ_FLUSH_BUFFERS (see [`crate::flush`]);
+//! - preprocess callbacks for IRP_MJ_FLUSH_BUFFERS (see [`crate::flush`]) and for
+//!   IRP_MJ_QUERY_INFORMATION / IRP_MJ_SET_INFORMATION (see [`crate::file_information`]);
 //! - PnP/power: PrepareHardware picks the I/O port range (and checks an interrupt was assigned)
 //!   and probes the UART; ReleaseHardware forgets the ports; D0EntryPostInterruptsEnabled →
 //!   `Device::power_up`, D0ExitPreInterruptsDisabled → `Device::power_down` (the interrupt is
@@ -21,20 +22,22 @@ use core::ptr;
 use serial_engine::Device;
 use wdk_sys::{
     _WDF_EXECUTION_LEVEL, _WDF_FILEOBJECT_CLASS, _WDF_SYNCHRONIZATION_SCOPE, _WDF_TRI_STATE, GUID,
-    NTSTATUS, PWDFDEVICE_INIT, STATUS_DEVICE_CONFIGURATION_ERROR, STATUS_DEVICE_NOT_CONNECTED,
-    STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE, STATUS_SUCCESS, ULONG,
-    WDF_FILEOBJECT_CONFIG, WDF_OBJECT_ATTRIBUTES, WDF_PNPPOWER_EVENT_CALLBACKS,
-    WDF_POWER_DEVICE_STATE, WDFCMRESLIST, WDFDEVICE, WDFDRIVER, WDFFILEOBJECT, WDFOBJECT,
-    WDFREQUEST, call_unsafe_wdf_function_binding, ntddk::KeFlushQueuedDpcs,
+    NTSTATUS, PIRP, PWDFDEVICE_INIT, STATUS_DEVICE_CONFIGURATION_ERROR,
+    STATUS_DEVICE_NOT_CONNECTED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE,
+    STATUS_SUCCESS, ULONG, WDF_FILEOBJECT_CONFIG, WDF_OBJECT_ATTRIBUTES,
+    WDF_PNPPOWER_EVENT_CALLBACKS, WDF_POWER_DEVICE_STATE, WDFCMRESLIST, WDFDEVICE, WDFDRIVER,
+    WDFFILEOBJECT, WDFOBJECT, WDFREQUEST, call_unsafe_wdf_function_binding,
+    ntddk::KeFlushQueuedDpcs,
 };
 
 use crate::{
     context::{DEVICE_CONTEXT_TYPE_INFO, DeviceContext, device_context},
     fifo_registry::read_fifo_values,
     fifo_settings,
+    file_information::{evt_query_information_preprocess, evt_set_information_preprocess},
     flush::evt_flush_preprocess,
     interrupt::create_interrupt,
-    irp_dispatch::IRP_MJ_FLUSH_BUFFERS,
+    irp_dispatch::{IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_SET_INFORMATION},
     kernel::WdfKernel,
     naming::{assign_device_name, create_com_port_names, remove_device_map_entry},
     port_name::DeviceName,
@@ -176,19 +179,36 @@ unsafe fn configure_device_init(device_init: PWDFDEVICE_INIT) -> NTSTATUS {
         );
     }
 
-    // SAFETY:
-    // 1. `device_init` is valid; no minor-function filter (NULL table, 0 entries).
-    unsafe {
-        call_unsafe_wdf_function_binding!(
-            WdfDeviceInitAssignWdmIrpPreprocessCallback,
-            device_init,
-            Some(evt_flush_preprocess),
-            IRP_MJ_FLUSH_BUFFERS,
-            ptr::null_mut(),
-            0,
-        )
+    // One callback per major function in PREPROCESSED_MAJOR_FUNCTIONS.
+    for (callback, major) in [
+        (
+            evt_query_information_preprocess as PreprocessCallback,
+            IRP_MJ_QUERY_INFORMATION,
+        ),
+        (evt_set_information_preprocess, IRP_MJ_SET_INFORMATION),
+        (evt_flush_preprocess, IRP_MJ_FLUSH_BUFFERS),
+    ] {
+        // SAFETY:
+        // 1. `device_init` is valid; no minor-function filter (NULL table, 0 entries).
+        let status = unsafe {
+            call_unsafe_wdf_function_binding!(
+                WdfDeviceInitAssignWdmIrpPreprocessCallback,
+                device_init,
+                Some(callback),
+                major,
+                ptr::null_mut(),
+                0,
+            )
+        };
+        if !wdk::nt_success(status) {
+            return status;
+        }
     }
+    STATUS_SUCCESS
 }
+
+/// The shape of an EvtDeviceWdmIrpPreprocess callback.
+type PreprocessCallback = unsafe extern "C" fn(WDFDEVICE, PIRP) -> NTSTATUS;
 
 /// Interrupt, resident kernel objects, engine, queue, interface and COM name of a created device.
 ///

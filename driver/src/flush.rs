@@ -130,7 +130,7 @@ fn wait(waiter: NonNull<FlushWaiter>, alertable: bool) -> NTSTATUS {
 ///
 /// # Safety
 /// `irp` is an IRP this driver owns and has not completed.
-unsafe fn complete_irp(irp: PIRP, status: NTSTATUS, information: usize) -> NTSTATUS {
+pub(crate) unsafe fn complete_irp(irp: PIRP, status: NTSTATUS, information: usize) -> NTSTATUS {
     // SAFETY:
     // 1. The IRP is valid and owned by the driver (caller's contract); nothing else touches it.
     let irp_ref = unsafe { &mut *irp };

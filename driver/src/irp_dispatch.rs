@@ -5,8 +5,9 @@
 //! anything else, a default handler that fails the IRP with STATUS_INVALID_DEVICE_REQUEST.
 //! `IRP_MJ_FLUSH_BUFFERS` falls in the last group and cannot be forwarded to a queue either
 //! (`WdfDeviceWdmDispatchIrpToIoQueue` accepts only the four queue major functions), so the glue
-//! claims it with a WDM preprocess callback. Everything else (query/set information, PnP, power,
-//! system control) is left to the framework.
+//! claims it with a WDM preprocess callback. Query and set information (which KMDF would fail)
+//! are claimed the same way and answered synchronously as serial.sys answers them. Everything else
+//! (PnP, power, system control) is left to the framework.
 
 /// `IRP_MJ_CREATE` (wdm.h).
 pub const IRP_MJ_CREATE: u8 = 0x00;
@@ -50,6 +51,10 @@ pub enum EngineEntry {
     DeviceControl,
     /// `Device::internal_device_control`.
     InternalDeviceControl,
+    /// `Device::query_information`.
+    QueryInformation,
+    /// `Device::set_information`.
+    SetInformation,
 }
 
 /// How KMDF hands the request to the glue.
@@ -79,6 +84,8 @@ pub const fn route(major: u8) -> Option<(EngineEntry, Delivery)> {
             Some((EngineEntry::InternalDeviceControl, Delivery::DefaultQueue))
         }
         IRP_MJ_FLUSH_BUFFERS => Some((EngineEntry::Flush, Delivery::WdmPreprocess)),
+        IRP_MJ_QUERY_INFORMATION => Some((EngineEntry::QueryInformation, Delivery::WdmPreprocess)),
+        IRP_MJ_SET_INFORMATION => Some((EngineEntry::SetInformation, Delivery::WdmPreprocess)),
         _ => None,
     }
 }
@@ -96,7 +103,11 @@ pub const fn ioctl_uses_system_buffer(io_control_code: u32) -> bool {
 }
 
 /// The major functions the glue registers a WDM preprocess callback for.
-pub const PREPROCESSED_MAJOR_FUNCTIONS: [u8; 1] = [IRP_MJ_FLUSH_BUFFERS];
+pub const PREPROCESSED_MAJOR_FUNCTIONS: [u8; 3] = [
+    IRP_MJ_QUERY_INFORMATION,
+    IRP_MJ_SET_INFORMATION,
+    IRP_MJ_FLUSH_BUFFERS,
+];
 
 #[cfg(test)]
 mod tests {
@@ -144,10 +155,18 @@ mod tests {
     }
 
     #[test]
-    fn flush_is_the_only_preprocessed_major() {
+    fn flush_and_file_information_are_the_preprocessed_majors() {
         assert_eq!(
             route(IRP_MJ_FLUSH_BUFFERS),
             Some((EngineEntry::Flush, Delivery::WdmPreprocess))
+        );
+        assert_eq!(
+            route(IRP_MJ_QUERY_INFORMATION),
+            Some((EngineEntry::QueryInformation, Delivery::WdmPreprocess))
+        );
+        assert_eq!(
+            route(IRP_MJ_SET_INFORMATION),
+            Some((EngineEntry::SetInformation, Delivery::WdmPreprocess))
         );
         let preprocessed: Vec<u8> = (0..=IRP_MJ_MAXIMUM_FUNCTION)
             .filter(|major| matches!(route(*major), Some((_, Delivery::WdmPreprocess))))
@@ -156,9 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn information_requests_and_unknown_majors_stay_with_the_framework() {
-        assert_eq!(route(IRP_MJ_QUERY_INFORMATION), None);
-        assert_eq!(route(IRP_MJ_SET_INFORMATION), None);
+    fn unknown_majors_stay_with_the_framework() {
         assert_eq!(route(IRP_MJ_MAXIMUM_FUNCTION), None);
         assert_eq!(route(0xff), None);
     }
@@ -168,7 +185,7 @@ mod tests {
         let entries: Vec<EngineEntry> = (0..=u8::MAX)
             .filter_map(|major| route(major).map(|(entry, _)| entry))
             .collect();
-        assert_eq!(entries.len(), 8);
+        assert_eq!(entries.len(), 10);
         for entry in &entries {
             assert_eq!(
                 entries.iter().filter(|other| *other == entry).count(),

@@ -63,6 +63,8 @@ mod driver_entry;
 #[cfg(windows)]
 mod fifo_registry;
 #[cfg(windows)]
+mod file_information;
+#[cfg(windows)]
 mod flush;
 #[cfg(windows)]
 mod interrupt;

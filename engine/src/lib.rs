@@ -24,6 +24,7 @@ pub mod kernel;
 
 mod config;
 mod device;
+pub mod file_information;
 mod flow_control;
 mod hw;
 mod ioctl;

@@ -186,6 +186,30 @@ pub trait Port {
     /// [`PortError::Closed`] if already closed.
     fn close(&mut self) -> Result<(), PortError>;
 
+    /// `IRP_MJ_QUERY_INFORMATION` for FILE_INFORMATION_CLASS `class` with an output buffer of
+    /// `len` bytes (GetFileSizeEx and friends), synchronously.
+    ///
+    /// # Errors
+    /// [`PortError::Unsupported`] unless the backend can issue it.
+    fn query_information(&mut self, class: u32, len: usize) -> Result<IoResult, PortError> {
+        let _ = (class, len);
+        Err(PortError::Unsupported(
+            "IRP_MJ_QUERY_INFORMATION is not issued by this backend yet".into(),
+        ))
+    }
+
+    /// `IRP_MJ_SET_INFORMATION` for `class` with `input` (SetEndOfFile and friends),
+    /// synchronously.
+    ///
+    /// # Errors
+    /// [`PortError::Unsupported`] unless the backend can issue it.
+    fn set_information(&mut self, class: u32, input: &[u8]) -> Result<IoResult, PortError> {
+        let _ = (class, input);
+        Err(PortError::Unsupported(
+            "IRP_MJ_SET_INFORMATION is not issued by this backend yet".into(),
+        ))
+    }
+
     /// Synchronous read: start and wait.
     ///
     /// # Errors

@@ -248,6 +248,12 @@ impl ModelPort {
         Ok(RequestHandle(handle.id))
     }
 
+    /// Waits for a request the driver answers synchronously (query/set information).
+    fn finish_information(&mut self, handle: RequestHandle) -> Result<IoResult, PortError> {
+        self.wait(handle, 1_000)?
+            .ok_or(PortError::Hung { after_ms: 1_000 })
+    }
+
     fn lookup(&self, handle: RequestHandle) -> Result<ModelHandle, PortError> {
         self.outstanding
             .get(&handle.0)
@@ -311,6 +317,19 @@ impl Port for ModelPort {
 
     fn start_flush(&mut self) -> Result<RequestHandle, PortError> {
         self.submit(Operation::Flush)
+    }
+
+    fn query_information(&mut self, class: u32, len: usize) -> Result<IoResult, PortError> {
+        let handle = self.submit(Operation::QueryInformation { class, len })?;
+        self.finish_information(handle)
+    }
+
+    fn set_information(&mut self, class: u32, input: &[u8]) -> Result<IoResult, PortError> {
+        let handle = self.submit(Operation::SetInformation {
+            class,
+            input: input.to_vec(),
+        })?;
+        self.finish_information(handle)
     }
 
     fn cancel(&mut self, handle: RequestHandle) -> Result<(), PortError> {

@@ -480,6 +480,15 @@ impl Runner<'_> {
                 let port = self.port_of(step)?;
                 comm(win32::comm::transmit_comm_char(port, *ch).map(|()| Vec::new()))?
             }
+            Action::FileInfo(info) => {
+                let port = self.port_of(step)?;
+                let result = if info.set {
+                    port.set_information(info.class, &vec![0; info.len])?
+                } else {
+                    port.query_information(info.class, info.len)?
+                };
+                from_result(result, Decode::Plain)
+            }
             Action::ClearError => {
                 let port = self.port_of(step)?;
                 comm(win32::comm::clear_comm_error(port).map(|(errors, stat)| {

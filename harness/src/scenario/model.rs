@@ -214,6 +214,8 @@ pub enum Action {
     TransmitChar(u8),
     /// ClearCommError.
     ClearError,
+    /// IRP_MJ_QUERY_INFORMATION (`query`) or IRP_MJ_SET_INFORMATION (`set`).
+    FileInfo(FileInfo),
     /// GetCommModemStatus.
     ModemStatus,
     /// GetCommState.
@@ -256,6 +258,7 @@ impl Action {
             Self::Escape(_) => "escape",
             Self::TransmitChar(_) => "transmit_char",
             Self::ClearError => "clear_error",
+            Self::FileInfo(_) => "file_info",
             Self::ModemStatus => "modem_status",
             Self::GetCommState => "get_comm_state",
             Self::GetCommTimeouts => "get_comm_timeouts",
@@ -353,5 +356,37 @@ impl Default for Expect {
             win32_error: None,
             ok: None,
         }
+    }
+}
+
+/// A `file_info` step: what GetFileSizeEx, SetEndOfFile and a seek send a COM port.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    /// IRP_MJ_SET_INFORMATION rather than IRP_MJ_QUERY_INFORMATION.
+    pub set: bool,
+    /// The FILE_INFORMATION_CLASS.
+    pub class: u32,
+    /// Query: the output buffer length. Set: the input structure's length (zeros).
+    pub len: usize,
+}
+
+impl FileInfo {
+    /// The classes a step can name, with their FILE_INFORMATION_CLASS values and structure
+    /// sizes on x64.
+    pub const CLASSES: [(&'static str, u32, usize); 5] = [
+        ("basic", 4, 40),
+        ("standard", 5, 24),
+        ("position", 14, 8),
+        ("allocation", 19, 8),
+        ("end_of_file", 20, 8),
+    ];
+
+    /// The class named `name`: its value and structure size.
+    #[must_use]
+    pub fn class_named(name: &str) -> Option<(u32, usize)> {
+        Self::CLASSES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, class, size)| (class, size))
     }
 }

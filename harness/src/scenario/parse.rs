@@ -13,8 +13,8 @@ use serial_ioctl::{NtStatus, SerialIoctl};
 use toml::Spanned;
 
 use super::model::{
-    Action, Configure, DEFAULT_WAIT_MS, Expect, ExpectedValue, FieldCheck, HandleRef, Scenario,
-    StatusCheck, Step,
+    Action, Configure, DEFAULT_WAIT_MS, Expect, ExpectedValue, FieldCheck, FileInfo, HandleRef,
+    Scenario, StatusCheck, Step,
 };
 use super::source::{LoadError, Source};
 use crate::ioctl_fields::{self, AnyIoctl, FieldDef, find_field, parse_line};
@@ -23,6 +23,9 @@ use crate::port::{FrameSpec, LineChange, LineFault, Topology};
 use crate::win32::{Dcb, Escape};
 
 type Table = BTreeMap<String, Spanned<toml::Value>>;
+
+/// The largest `len` of a `file_info` step (no information class is near it).
+const MAX_FILE_INFO_LEN: usize = 4096;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +85,8 @@ struct RawStep {
     char: Option<Spanned<toml::Value>>,
     in_queue: Option<Spanned<u32>>,
     out_queue: Option<Spanned<u32>>,
+    query: Option<Spanned<String>>,
+    set: Option<Spanned<String>>,
     expect: Option<Spanned<RawExpect>>,
 }
 
@@ -155,6 +160,7 @@ fn keys_of(action: &str) -> Option<(&'static [&'static str], &'static [&'static 
         "escape" => (&["function"], &["function"]),
         "transmit_char" => (&["char"], &["char"]),
         "setup_comm" => (&["in_queue", "out_queue"], &["in_queue"]),
+        "file_info" => (&["query", "set", "len"], &[]),
         _ => return None,
     })
 }
@@ -181,6 +187,7 @@ const ACTIONS: &[&str] = &[
     "escape",
     "transmit_char",
     "clear_error",
+    "file_info",
     "modem_status",
     "get_comm_state",
     "get_comm_timeouts",
@@ -538,6 +545,37 @@ fn parse_action(
             None => 0,
         }),
         "clear_error" => Action::ClearError,
+        "file_info" => {
+            let (set, named) = match (&raw.query, &raw.set) {
+                (Some(query), None) => (false, query),
+                (None, Some(set)) => (true, set),
+                _ => {
+                    return Err(at(
+                        action_span,
+                        "file_info needs exactly one of `query` or `set`".to_owned(),
+                    ));
+                }
+            };
+            let (class, size) = FileInfo::class_named(named.get_ref()).ok_or_else(|| {
+                let names: Vec<&str> = FileInfo::CLASSES.iter().map(|(n, _, _)| *n).collect();
+                at(
+                    named.span(),
+                    format!(
+                        "unknown information class '{}' ({})",
+                        named.get_ref(),
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            let len = raw.len.as_ref().map_or(size, |len| *len.get_ref());
+            if len > MAX_FILE_INFO_LEN {
+                return Err(at(
+                    raw.len.as_ref().map_or(action_span, Spanned::span),
+                    format!("len {len} is above the limit of {MAX_FILE_INFO_LEN} bytes"),
+                ));
+            }
+            Action::FileInfo(FileInfo { set, class, len })
+        }
         "modem_status" => Action::ModemStatus,
         "get_comm_state" => Action::GetCommState,
         "get_comm_timeouts" => Action::GetCommTimeouts,

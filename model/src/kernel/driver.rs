@@ -2,7 +2,9 @@
 //! [`serial_engine::Device`] is one; kernel tests write small ones.
 
 use serial_engine::Device;
-use serial_engine::kernel::{DpcKind, IsrContext, RequestId, TimerKind, WorkItemKind};
+use serial_engine::kernel::{
+    DpcKind, IsrContext, Request as _, RequestId, TimerKind, WorkItemKind,
+};
 use serial_ioctl::NtStatus;
 
 use super::request::{MajorFunction, ModelRequest};
@@ -88,6 +90,17 @@ impl Driver for Device<ModelKernel> {
             MajorFunction::DeviceControl(code) => self.device_control(request, code),
             MajorFunction::InternalDeviceControl(code) => {
                 self.internal_device_control(request, code)
+            }
+            // The glue answers these synchronously from its preprocess callback, with the
+            // engine's decision.
+            MajorFunction::QueryInformation(class) => {
+                let mut request = request;
+                let (status, information) = self.query_information(class, request.output());
+                request.complete(status, information);
+            }
+            MajorFunction::SetInformation(class) => {
+                let status = self.set_information(class);
+                request.complete(status, 0);
             }
         }
     }

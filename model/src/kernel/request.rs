@@ -45,6 +45,20 @@ pub enum Operation {
         /// Output buffer length.
         output_len: usize,
     },
+    /// IRP_MJ_QUERY_INFORMATION (GetFileSizeEx, GetFileInformationByHandleEx, a seek's query).
+    QueryInformation {
+        /// The FILE_INFORMATION_CLASS.
+        class: u32,
+        /// Output buffer length.
+        len: usize,
+    },
+    /// IRP_MJ_SET_INFORMATION (SetEndOfFile, SetFilePointerEx, …).
+    SetInformation {
+        /// The FILE_INFORMATION_CLASS.
+        class: u32,
+        /// The information structure.
+        input: Vec<u8>,
+    },
 }
 
 /// The major function a request arrives with (the dispatch routine it goes to).
@@ -60,6 +74,10 @@ pub enum MajorFunction {
     DeviceControl(u32),
     /// IRP_MJ_INTERNAL_DEVICE_CONTROL with its code.
     InternalDeviceControl(u32),
+    /// IRP_MJ_QUERY_INFORMATION with its information class.
+    QueryInformation(u32),
+    /// IRP_MJ_SET_INFORMATION with its information class.
+    SetInformation(u32),
 }
 
 impl MajorFunction {
@@ -72,6 +90,8 @@ impl MajorFunction {
             Self::Flush => "IRP_MJ_FLUSH_BUFFERS",
             Self::DeviceControl(_) => "IRP_MJ_DEVICE_CONTROL",
             Self::InternalDeviceControl(_) => "IRP_MJ_INTERNAL_DEVICE_CONTROL",
+            Self::QueryInformation(_) => "IRP_MJ_QUERY_INFORMATION",
+            Self::SetInformation(_) => "IRP_MJ_SET_INFORMATION",
         }
     }
 }
@@ -161,6 +181,16 @@ impl ModelRequest {
                     output_len,
                 )
             }
+            Operation::QueryInformation { class, len } => (
+                MajorFunction::QueryInformation(class),
+                vec![UNWRITTEN_BYTE; len],
+                0,
+                len,
+            ),
+            Operation::SetInformation { class, input } => {
+                let len = input.len();
+                (MajorFunction::SetInformation(class), input, len, 0)
+            }
         };
         (
             Self {
@@ -193,12 +223,15 @@ impl ModelRequest {
         match self.major {
             MajorFunction::Read
             | MajorFunction::DeviceControl(_)
-            | MajorFunction::InternalDeviceControl(_) => self
+            | MajorFunction::InternalDeviceControl(_)
+            | MajorFunction::QueryInformation(_) => self
                 .buffer
                 .get(..information.min(self.output_len))
                 .unwrap_or_default()
                 .to_vec(),
-            MajorFunction::Write | MajorFunction::Flush => Vec::new(),
+            MajorFunction::Write | MajorFunction::Flush | MajorFunction::SetInformation(_) => {
+                Vec::new()
+            }
         }
     }
 
@@ -206,9 +239,10 @@ impl ModelRequest {
         match self.major {
             MajorFunction::Read
             | MajorFunction::DeviceControl(_)
-            | MajorFunction::InternalDeviceControl(_) => self.output_len,
+            | MajorFunction::InternalDeviceControl(_)
+            | MajorFunction::QueryInformation(_) => self.output_len,
             MajorFunction::Write => self.input_len,
-            MajorFunction::Flush => 0,
+            MajorFunction::Flush | MajorFunction::SetInformation(_) => 0,
         }
     }
 }
@@ -230,10 +264,11 @@ impl Request for ModelRequest {
         match self.major {
             MajorFunction::Write
             | MajorFunction::DeviceControl(_)
-            | MajorFunction::InternalDeviceControl(_) => {
+            | MajorFunction::InternalDeviceControl(_)
+            | MajorFunction::SetInformation(_) => {
                 self.buffer.get(..self.input_len).unwrap_or_default()
             }
-            MajorFunction::Read | MajorFunction::Flush => &[],
+            MajorFunction::Read | MajorFunction::Flush | MajorFunction::QueryInformation(_) => &[],
         }
     }
 
@@ -241,10 +276,13 @@ impl Request for ModelRequest {
         match self.major {
             MajorFunction::Read
             | MajorFunction::DeviceControl(_)
-            | MajorFunction::InternalDeviceControl(_) => {
+            | MajorFunction::InternalDeviceControl(_)
+            | MajorFunction::QueryInformation(_) => {
                 self.buffer.get_mut(..self.output_len).unwrap_or_default()
             }
-            MajorFunction::Write | MajorFunction::Flush => &mut [],
+            MajorFunction::Write | MajorFunction::Flush | MajorFunction::SetInformation(_) => {
+                &mut []
+            }
         }
     }
 
@@ -409,10 +447,13 @@ impl Request for ModelRequest {
         // in its own thread, and the bytes a driver moved into or out of a read or write buffer
         // were charged when it moved them (Kernel::bytes_copied). An IOCTL's output is charged here.
         let copied = match self.major {
-            MajorFunction::DeviceControl(_) | MajorFunction::InternalDeviceControl(_) => {
-                information
-            }
-            MajorFunction::Read | MajorFunction::Write | MajorFunction::Flush => 0,
+            MajorFunction::DeviceControl(_)
+            | MajorFunction::InternalDeviceControl(_)
+            | MajorFunction::QueryInformation(_) => information,
+            MajorFunction::Read
+            | MajorFunction::Write
+            | MajorFunction::Flush
+            | MajorFunction::SetInformation(_) => 0,
         };
         let cost = world
             .config
