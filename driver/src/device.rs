@@ -167,6 +167,7 @@ unsafe fn configure_device_init(device_init: PWDFDEVICE_INIT) -> NTSTATUS {
         EvtDeviceReleaseHardware: Some(evt_device_release_hardware),
         EvtDeviceD0EntryPostInterruptsEnabled: Some(evt_device_d0_entry_post_interrupts_enabled),
         EvtDeviceD0ExitPreInterruptsDisabled: Some(evt_device_d0_exit_pre_interrupts_disabled),
+        EvtDeviceSurpriseRemoval: Some(evt_device_surprise_removal),
         ..Default::default()
     };
     // SAFETY:
@@ -401,6 +402,26 @@ unsafe fn read_descriptor(list: WDFCMRESLIST, index: ULONG) -> Option<RawResourc
         start,
         length,
     })
+}
+
+/// EvtDeviceSurpriseRemoval (PASSIVE_LEVEL): the UART is gone, perhaps with a handle open. KMDF
+/// purges the (not power-managed) default queue only after the last handle closes, so the engine
+/// ends every held request and fails every later one with STATUS_DELETE_PENDING; cleanup and
+/// close still work. The SERIALCOMM value goes now, as in serial.sys (the symbolic link is
+/// KMDF's to remove).
+unsafe extern "C" fn evt_device_surprise_removal(device: WDFDEVICE) {
+    // SAFETY:
+    // 1. KMDF passes this driver's device.
+    let Some(context) = (unsafe { device_context(device) }) else {
+        return;
+    };
+    if let Some(engine) = context.engine() {
+        engine.surprise_removed();
+    }
+    // SAFETY:
+    // 1. PASSIVE_LEVEL (this callback); the value is taken once, so the cleanup callback's own
+    //    call later finds nothing to delete.
+    unsafe { remove_device_map_entry(context.naming()) };
 }
 
 /// EvtDeviceReleaseHardware (PASSIVE_LEVEL): the port range is no longer ours.

@@ -303,7 +303,8 @@ pub(crate) unsafe fn create_com_port_names(
 /// needs nothing: KMDF deletes it with the device.
 ///
 /// # Safety
-/// PASSIVE_LEVEL (the device's EvtCleanupCallback).
+/// PASSIVE_LEVEL (the device's EvtDeviceSurpriseRemoval or EvtCleanupCallback; whichever runs
+/// first deletes it).
 pub(crate) unsafe fn remove_device_map_entry(naming: &NamingState) {
     let device_name = match naming.take_device_map_entry() {
         None => return,

@@ -84,6 +84,7 @@ impl<K: Kernel> Device<K> {
             baud: settings.baud,
             timeouts: settings.timeouts,
             rx_buffer_size: config.rx_buffer_size,
+            gone: false,
             reads: RequestQueue::default(),
             current_read: None,
             resizing: None,
@@ -141,6 +142,9 @@ impl<K: Kernel> Device<K> {
         start: impl FnOnce(&mut Shared<K::Request>, &mut Completions<K::Request>),
     ) {
         let refused = self.locked(|shared, done| {
+            if shared.gone {
+                return Some((request, NtStatus::DELETE_PENDING));
+            }
             let target = match queue {
                 Queue::Reads => &mut shared.reads,
                 Queue::Writes => &mut shared.writes,

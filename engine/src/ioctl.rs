@@ -20,6 +20,9 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: ≤ DISPATCH.
     pub fn device_control(&self, mut request: K::Request, code: u32) {
+        if self.is_gone() {
+            return Self::finish(request, NtStatus::DELETE_PENDING, 0);
+        }
         let ioctl = SerialIoctl::from_code(code);
         let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
         // Gate order (serial-semantics.md §1): not open, abort-on-error, then the code itself.
@@ -170,6 +173,9 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: ≤ DISPATCH.
     pub fn internal_device_control(&self, mut request: K::Request, code: u32) {
+        if self.is_gone() {
+            return Self::finish(request, NtStatus::DELETE_PENDING, 0);
+        }
         let Some(ioctl) = InternalIoctl::from_code(code) else {
             return Self::finish(request, NtStatus::INVALID_PARAMETER, 0);
         };

@@ -45,7 +45,11 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn create(&self) -> NtStatus {
-        let (open, wanted) = self.with_shared(|shared| (shared.open, shared.rx_buffer_size));
+        let (open, wanted, gone) =
+            self.with_shared(|shared| (shared.open, shared.rx_buffer_size, shared.gone));
+        if gone {
+            return NtStatus::DELETE_PENDING;
+        }
         if open {
             return NtStatus::ACCESS_DENIED;
         }
@@ -116,17 +120,37 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn cleanup(&self) {
+        self.end_every_request(NtStatus::CANCELLED);
+    }
+
+    /// Surprise removal (EvtDeviceSurpriseRemoval): the UART is gone. Every held request
+    /// completes STATUS_DELETE_PENDING, and so does every later read, write, flush, IOCTL and
+    /// information request; cleanup and close still work, so the handle closes.
+    ///
+    /// IRQL: PASSIVE.
+    pub fn surprise_removed(&self) {
+        self.with_shared(|shared| shared.gone = true);
+        self.end_every_request(NtStatus::DELETE_PENDING);
+    }
+
+    /// Whether the device was surprise-removed.
+    pub(crate) fn is_gone(&self) -> bool {
+        self.with_shared(|shared| shared.gone)
+    }
+
+    /// Completes every request the port holds with `status`, in bounded batches.
+    fn end_every_request(&self, status: NtStatus) {
         loop {
             let more = self.locked(|shared, done| {
-                let reads = self.abort_reads(shared, done);
-                let writes = self.abort_writes(shared, done, true);
+                let reads = self.abort_reads(shared, done, status);
+                let writes = self.abort_writes(shared, done, true, status);
                 for slot in [&mut shared.wait, &mut shared.immediate] {
                     if let Some(held) = slot.as_mut()
                         && !done.is_full()
                         && held.claim()
                         && let Some(held) = slot.take()
                     {
-                        let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+                        let _ = done.push(held.request, status, 0);
                     }
                 }
                 let leftovers = shared.wait.as_ref().is_some_and(|h| !h.cancel_pending)
@@ -238,6 +262,9 @@ impl<K: Kernel> Device<K> {
     /// Gate for reads, writes and IOCTLs: the port must be open, and with ERROR_ABORT a latched
     /// error fails everything until GET_COMMSTATUS reads it (serial-semantics.md §9.2).
     pub(crate) fn admit_io(&self) -> Result<(), NtStatus> {
+        if self.is_gone() {
+            return Err(NtStatus::DELETE_PENDING);
+        }
         let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
         if !open {
             Err(NtStatus::INVALID_DEVICE_REQUEST)

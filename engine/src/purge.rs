@@ -16,10 +16,10 @@ impl<K: Kernel> Device<K> {
             let more = self.locked(|shared, done| {
                 let mut more = false;
                 if mask & purge::TXABORT != 0 {
-                    more |= self.abort_writes(shared, done, false);
+                    more |= self.abort_writes(shared, done, false, NtStatus::CANCELLED);
                 }
                 if mask & purge::RXABORT != 0 {
-                    more |= self.abort_reads(shared, done);
+                    more |= self.abort_reads(shared, done, NtStatus::CANCELLED);
                 }
                 more
             });
@@ -51,8 +51,8 @@ impl<K: Kernel> Device<K> {
     ) -> bool {
         let blocked = self.sync(|s| s.error_abort_blocked());
         if blocked {
-            let reads = self.abort_reads(shared, done);
-            let writes = self.abort_writes(shared, done, false);
+            let reads = self.abort_reads(shared, done, NtStatus::CANCELLED);
+            let writes = self.abort_writes(shared, done, false, NtStatus::CANCELLED);
             if reads || writes {
                 self.kernel.insert_dpc(DpcKind::ErrorAbort);
             }
@@ -63,8 +63,8 @@ impl<K: Kernel> Device<K> {
     /// ErrorAbort DPC: a line error with ERROR_ABORT on cancels every read and write.
     pub(crate) fn error_abort_dpc(&self) {
         let more = self.locked(|shared, done| {
-            let reads = self.abort_reads(shared, done);
-            let writes = self.abort_writes(shared, done, false);
+            let reads = self.abort_reads(shared, done, NtStatus::CANCELLED);
+            let writes = self.abort_writes(shared, done, false, NtStatus::CANCELLED);
             reads || writes
         });
         if more {

@@ -318,12 +318,14 @@ impl<K: Kernel> Device<K> {
         false
     }
 
-    /// Cancels the current and queued reads (RXABORT, error abort, cleanup). Gathers at most one
-    /// batch; returns true if requests remain for another pass.
+    /// Ends the current and queued reads with `status` (RXABORT, error abort and cleanup cancel;
+    /// surprise removal says DELETE_PENDING). Gathers at most one batch; returns true if
+    /// requests remain for another pass.
     pub(crate) fn abort_reads(
         &self,
         shared: &mut Shared<K::Request>,
         done: &mut Completions<K::Request>,
+        status: NtStatus,
     ) -> bool {
         if let Some(current) = shared.current_read.as_mut()
             && !done.is_full()
@@ -331,7 +333,7 @@ impl<K: Kernel> Device<K> {
             && let Some(current) = shared.current_read.take()
         {
             self.detach_read(shared);
-            let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+            let _ = done.push(current.held.request, status, 0);
         }
         while !done.is_full() {
             let Some(held) = shared
@@ -340,14 +342,14 @@ impl<K: Kernel> Device<K> {
             else {
                 break;
             };
-            let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+            let _ = done.push(held.request, status, 0);
         }
         if let Some(held) = shared.resizing.as_mut()
             && !done.is_full()
             && held.claim()
             && let Some(held) = shared.resizing.take()
         {
-            let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+            let _ = done.push(held.request, status, 0);
         }
         // Whatever did not fit in this batch (the current read included) needs another pass.
         let unclaimed = |held: &Held<K::Request>| !held.cancel_pending;

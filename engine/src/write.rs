@@ -337,13 +337,15 @@ impl<K: Kernel> Device<K> {
         false
     }
 
-    /// Cancels the current and queued writes and XOFF counters (TXABORT, error abort, cleanup;
-    /// flush markers too when `include_flushes`). One batch; true if more remain.
+    /// Ends the current and queued writes and XOFF counters with `status` (TXABORT, error abort,
+    /// cleanup; surprise removal; flush markers too when `include_flushes`). One batch; true if
+    /// more remain.
     pub(crate) fn abort_writes(
         &self,
         shared: &mut Shared<K::Request>,
         done: &mut Completions<K::Request>,
         include_flushes: bool,
+        status: NtStatus,
     ) -> bool {
         let selected = move |p: Purpose| include_flushes || p != Purpose::Flush;
         if let Some(current) = shared.current_write.as_mut()
@@ -353,13 +355,13 @@ impl<K: Kernel> Device<K> {
             && let Some(current) = shared.current_write.take()
         {
             self.detach_write(shared);
-            let _ = done.push(current.held.request, NtStatus::CANCELLED, 0);
+            let _ = done.push(current.held.request, status, 0);
         }
         while !done.is_full() {
             let Some(held) = shared.writes.claim_first(selected) else {
                 break;
             };
-            let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+            let _ = done.push(held.request, status, 0);
         }
         // Whatever did not fit in this batch (the current entry included) needs another pass.
         let unclaimed = |held: &Held<K::Request>| !held.cancel_pending && selected(held.purpose);

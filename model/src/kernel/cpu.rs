@@ -483,6 +483,10 @@ fn call_driver(driver: &dyn Driver, kind: JobKind) -> JobOutcome {
             driver.power_down();
             JobOutcome::Done
         }
+        JobKind::SurpriseRemoval => {
+            driver.surprise_removed();
+            JobOutcome::Done
+        }
         JobKind::Create => JobOutcome::Status(driver.create()),
         JobKind::Cleanup => {
             driver.cleanup();

@@ -33,6 +33,8 @@ pub trait Driver: Send + Sync {
     fn power_up(&self) {}
     /// D0Exit (PASSIVE).
     fn power_down(&self) {}
+    /// EvtDeviceSurpriseRemoval (PASSIVE): the device is gone while a handle may be open.
+    fn surprise_removed(&self) {}
     /// IRP_MJ_CREATE (PASSIVE).
     fn create(&self) -> NtStatus {
         NtStatus::SUCCESS
@@ -72,6 +74,9 @@ impl Driver for Device<ModelKernel> {
     }
     fn power_down(&self) {
         Self::power_down(self);
+    }
+    fn surprise_removed(&self) {
+        Self::surprise_removed(self);
     }
     fn create(&self) -> NtStatus {
         Self::create(self)

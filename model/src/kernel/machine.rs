@@ -305,6 +305,14 @@ impl Machine {
         self.run_job(port, None, JobKind::PowerDown, JOB_LIMIT);
     }
 
+    /// Surprise removal of `port` as KMDF delivers it with a handle open: D0Exit, then
+    /// EvtDeviceSurpriseRemoval, each run to its end. The handle stays open until the test
+    /// closes it.
+    pub fn surprise_remove(&mut self, port: usize) {
+        self.run_job(port, None, JobKind::PowerDown, JOB_LIMIT);
+        self.run_job(port, None, JobKind::SurpriseRemoval, JOB_LIMIT);
+    }
+
     /// D0Entry on `port`, run to its end.
     pub fn power_up(&mut self, port: usize) {
         self.run_job(port, None, JobKind::PowerUp, JOB_LIMIT);
