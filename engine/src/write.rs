@@ -283,13 +283,20 @@ impl<K: Kernel> Device<K> {
                 return;
             };
             let counter = current.held.purpose == Purpose::XoffCounter;
-            let sent = self.sync(|s| s.tx.sent);
-            self.conclude_write(
-                shared,
-                done,
-                NtStatus::TIMEOUT,
-                if counter { 0 } else { sent },
-            );
+            let length = current.length;
+            // Stopping the ISR and reading how far it got is one interrupt-synchronized step (as
+            // for a cancel): a byte handed over between a separate read and the stop would be
+            // sent but not counted, and a write whose last byte went out would say TIMEOUT.
+            let sent = self.sync(|s| {
+                s.xoff_counter_remaining = 0;
+                s.tx.abort()
+            });
+            let (status, information) = match (counter, sent >= length) {
+                (true, _) => (NtStatus::TIMEOUT, 0),
+                (false, true) => (NtStatus::SUCCESS, length),
+                (false, false) => (NtStatus::TIMEOUT, sent),
+            };
+            self.conclude_write(shared, done, status, information);
         });
     }
 

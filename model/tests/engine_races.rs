@@ -623,6 +623,71 @@ fn cancel_vs_write_handed_to_uart_4_cpus() {
     across_schedules(4, default_device, cancel_vs_write_handed_to_uart);
 }
 
+// ----- a write's total timeout vs a byte being handed to the UART ---------------------------------
+
+fn one_byte_transmit_fifo(config: &mut MachineConfig) {
+    config.device.tx_fifo_depth = 1;
+}
+
+/// A 60-byte write at 9600 8N1, one byte per THRE, with a write total timeout (25 or 50 ms) that
+/// expires at the instant a THRE interrupt hands the next byte to the UART. (The model delivers
+/// that interrupt before or after the whole timer DPC, never inside it, because CPU cost does not
+/// take time in the model yet; the fuzzer that found the race saw it inside. The test guards the
+/// outcome either way.) Information must be exactly what reached
+/// the peer, and a write whose last byte went out must be SUCCESS, not TIMEOUT.
+fn write_timeout_vs_byte_handed_to_uart(race: &mut Race) -> Outcome {
+    let m = &mut race.m;
+    open_8n1(m, 0, 9600);
+    // 24 characters at 9600 8N1 take exactly 25 ms, so these expiries fall on the instants at
+    // which THRE hands over the next byte.
+    let constant = 25 * (1 + u32::try_from(race.m.seed() % 2).unwrap_or(0));
+    set_timeouts(&mut race.m, 0, 0, 0, 0, 0, constant);
+    let data = payload(60);
+    let w = race.m.submit(0, Operation::Write { data: data.clone() });
+    let c = race.wait_for(w)?;
+    race.m.run_for(100 * MS);
+    let got = peer_received(&race.m);
+    check!(
+        got[..] == data[..got.len()],
+        "peer got a non-prefix: {got:?}"
+    );
+    match c.status {
+        NtStatus::TIMEOUT => check!(
+            c.information == got.len() && got.len() < 60,
+            "TIMEOUT with Information {} but the peer got {}",
+            c.information,
+            got.len()
+        ),
+        NtStatus::SUCCESS => check!(
+            c.information == 60 && got.len() == 60,
+            "SUCCESS with {} but the peer got {}",
+            c.information,
+            got.len()
+        ),
+        _ => return Err(format!("write ended {c:?}")),
+    }
+    race.m.close(0);
+    Ok(())
+}
+
+#[test]
+fn write_timeout_vs_byte_handed_to_uart_2_cpus() {
+    across_schedules(
+        2,
+        one_byte_transmit_fifo,
+        write_timeout_vs_byte_handed_to_uart,
+    );
+}
+
+#[test]
+fn write_timeout_vs_byte_handed_to_uart_4_cpus() {
+    across_schedules(
+        4,
+        one_byte_transmit_fifo,
+        write_timeout_vs_byte_handed_to_uart,
+    );
+}
+
 // ----- a cancel that lands right after the request is marked cancelable --------------------------
 
 /// What a request that is cancelled the instant it becomes cancelable may end as: it must end, and
