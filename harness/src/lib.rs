@@ -17,6 +17,7 @@ pub mod bridge;
 pub mod demo;
 pub mod hex;
 pub mod ioctl_fields;
+pub mod limits;
 pub mod names;
 pub mod port;
 pub mod report;

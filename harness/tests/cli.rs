@@ -89,6 +89,18 @@ fn usage_errors_exit_2() {
     assert_eq!(harness(&["run", "--bogus"]).status.code(), Some(2));
     assert_eq!(harness(&["run", "no/such/scenario"]).status.code(), Some(2));
     assert_eq!(harness(&["frobnicate"]).status.code(), Some(2));
+    // Out-of-range values are refused, never clamped or left to abort.
+    for args in [
+        &["demo", "--cpus", "0"][..],
+        &["demo", "--cpus", "100000"],
+        &["demo", "--bytes", "18446744073709551615"],
+        &["ioctl", "GET_COMMSTATUS", "--output-len", "100000000000"],
+        &["bridge", "--for-ms", "18446744073709551615"],
+    ] {
+        let output = harness(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains("invalid value"), "{args:?}");
+    }
     #[cfg(not(windows))]
     {
         let output = harness(&["run", "--port", "COM3"]);

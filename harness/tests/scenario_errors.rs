@@ -208,3 +208,46 @@ fn the_builtin_suite_loads() {
         );
     }
 }
+
+#[test]
+fn lengths_and_times_beyond_the_limits_are_refused_at_their_key() {
+    for (key, value) in [
+        ("len", "18446744073709551615"),
+        ("len", "100000000000"),
+        ("fill", "16777217"),
+    ] {
+        let text = format!("{HEADER}\n[[step]]\naction = \"read\"\n{key} = {value}\n");
+        let error = error_of(&text);
+        assert_eq!(error.line, line_of(&text, value), "{error}");
+        assert!(
+            error.message.contains("above the limit of 16777216 bytes"),
+            "{error}"
+        );
+    }
+    let text = format!("{HEADER}\n[[step]]\naction = \"sleep\"\nms = 18446744073709551615\n");
+    assert!(
+        error_of(&text)
+            .message
+            .contains("above the limit of 3600000 ms")
+    );
+}
+
+#[test]
+fn a_file_with_too_many_steps_is_refused_before_it_is_parsed() {
+    let mut text = HEADER.to_owned();
+    for _ in 0..10_001 {
+        text.push_str("[[step]]\naction = \"sleep\"\nms = 1\n");
+    }
+    assert!(error_of(&text).message.contains("more than 10000 steps"));
+}
+
+#[test]
+fn an_error_in_a_huge_line_quotes_only_a_window_of_it() {
+    let text = format!(
+        "{HEADER}x = {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let shown = error_of(&text).to_string();
+    assert!(shown.len() < 1_000, "{} bytes of message", shown.len());
+}

@@ -17,7 +17,7 @@ pub fn bridge(args: &BridgeArgs) -> u8 {
     let options = BridgeOptions {
         topology: args.topology,
         baud: args.baud,
-        cpus: args.cpus.max(1),
+        cpus: args.cpus,
         seed: args.seed.unwrap_or(serial_harness::runner::DEFAULT_SEED),
     };
     let stop = Arc::new(AtomicBool::new(false));

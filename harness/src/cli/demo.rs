@@ -9,7 +9,7 @@ pub fn demo(args: &DemoArgs) -> u8 {
     let options = DemoOptions {
         bytes: args.bytes,
         baud: args.baud,
-        cpus: args.cpus.max(1),
+        cpus: args.cpus,
         seed: args.seed.unwrap_or(DEFAULT_SEED),
     };
     match run(options) {

@@ -77,7 +77,7 @@ struct TargetArgs {
     #[arg(long, requires = "port", conflicts_with = "peer")]
     loopback: bool,
     /// Virtual CPUs of the model.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,
 }
 
@@ -127,7 +127,7 @@ struct CompareArgs {
     #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Virtual CPUs of model targets.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,
     /// Print the results as JSON on stdout.
     #[arg(long)]
@@ -149,13 +149,13 @@ struct BridgeArgs {
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
     /// Virtual CPUs.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,
     /// Scheduling seed.
     #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Stop after this many milliseconds (default: run until interrupted).
-    #[arg(long)]
+    #[arg(long, value_parser = serial_harness::limits::parse_ms)]
     for_ms: Option<u64>,
 }
 
@@ -175,10 +175,10 @@ struct IoctlArgs {
     #[arg(long, conflicts_with = "values")]
     hex: Option<String>,
     /// Output buffer length (default: the IOCTL's output structure size).
-    #[arg(long)]
+    #[arg(long, value_parser = serial_harness::limits::parse_buffer_len)]
     output_len: Option<usize>,
     /// How long to wait for a request that pends (milliseconds; virtual on the model).
-    #[arg(long, default_value_t = 1_000)]
+    #[arg(long, default_value_t = 1_000, value_parser = serial_harness::limits::parse_ms)]
     wait_ms: u64,
     /// Scheduling seed (model).
     #[arg(long, value_parser = parse_seed)]
@@ -188,13 +188,13 @@ struct IoctlArgs {
 #[derive(Args, Debug)]
 struct DemoArgs {
     /// Bytes to send.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 4096, value_parser = serial_harness::limits::parse_buffer_len)]
     bytes: usize,
     /// Line rate.
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
     /// Virtual CPUs.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,
     /// Scheduling seed.
     #[arg(long, value_parser = parse_seed)]

@@ -35,7 +35,7 @@ pub fn load(selection: &Selection) -> Result<Vec<Scenario>, ()> {
 pub fn from_args(args: &TargetArgs) -> Result<Box<dyn BenchFactory>, String> {
     match &args.port {
         None => Ok(Box::new(ModelTarget {
-            cpus: args.cpus.max(1),
+            cpus: args.cpus,
             ..ModelTarget::default()
         })),
         Some(port) => {
@@ -54,7 +54,7 @@ pub fn from_args(args: &TargetArgs) -> Result<Box<dyn BenchFactory>, String> {
 pub fn from_spec(spec: &str, cpus: usize) -> Result<Box<dyn BenchFactory>, String> {
     if spec.eq_ignore_ascii_case("model") {
         Ok(Box::new(ModelTarget {
-            cpus: cpus.max(1),
+            cpus,
             ..ModelTarget::default()
         }))
     } else {

@@ -27,6 +27,8 @@ type Table = BTreeMap<String, Spanned<toml::Value>>;
 /// The largest `len` of a `file_info` step (no information class is near it).
 const MAX_FILE_INFO_LEN: usize = 4096;
 
+use crate::limits::{MAX_BUFFER_LEN, MAX_MS, MAX_STEPS};
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
@@ -219,6 +221,13 @@ impl RawStep {
 /// # Errors
 /// [`LoadError`] with the file, line and column of the first problem.
 pub fn parse(source: &Source, default_name: &str) -> Result<Scenario, LoadError> {
+    // Counted before parsing, so a huge file is refused before it costs time and memory.
+    if source.text.matches("[[step]]").count() > MAX_STEPS {
+        return Err(source.error_at(
+            None,
+            format!("more than {MAX_STEPS} steps (split the scenario)"),
+        ));
+    }
     let raw: RawScenario = toml::from_str(&source.text)
         .map_err(|error| source.error_at(error.span(), error.message().trim_end().to_owned()))?;
     let topology = Topology::from_name(raw.topology.get_ref()).ok_or_else(|| {
@@ -240,6 +249,12 @@ pub fn parse(source: &Source, default_name: &str) -> Result<Scenario, LoadError>
                 "port {bad} does not exist with topology {topology} ({} port(s))",
                 topology.port_count()
             ),
+        ));
+    }
+    if raw.step.len() > MAX_STEPS {
+        return Err(source.error_at(
+            None,
+            format!("more than {MAX_STEPS} steps (split the scenario)"),
         ));
     }
     let mut steps = Vec::with_capacity(raw.step.len());
@@ -292,6 +307,49 @@ fn check_names(source: &Source, steps: &[Step]) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Refuses lengths and times beyond [`crate::limits`] (exit code 2 at load, not an abort or an
+/// hour-long run later).
+fn check_limits(
+    raw: &RawStep,
+    at: &impl Fn(Range<usize>, String) -> LoadError,
+) -> Result<(), LoadError> {
+    for (name, value) in [
+        ("len", &raw.len),
+        ("fill", &raw.fill),
+        ("output_len", &raw.output_len),
+    ] {
+        if let Some(value) = value
+            && *value.get_ref() > MAX_BUFFER_LEN
+        {
+            return Err(at(
+                value.span(),
+                format!(
+                    "`{name}` {} is above the limit of {MAX_BUFFER_LEN} bytes",
+                    value.get_ref()
+                ),
+            ));
+        }
+    }
+    for (name, value) in [
+        ("ms", &raw.ms),
+        ("timeout_ms", &raw.timeout_ms),
+        ("delay_ms", &raw.delay_ms),
+    ] {
+        if let Some(value) = value
+            && *value.get_ref() > MAX_MS
+        {
+            return Err(at(
+                value.span(),
+                format!(
+                    "`{name}` {} is above the limit of {MAX_MS} ms",
+                    value.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn parse_step(
     source: &Source,
     number: usize,
@@ -306,6 +364,7 @@ fn parse_step(
     let Some(action_name) = raw.action.clone() else {
         return Err(at(span, "missing `action`".to_owned()));
     };
+    check_limits(&raw, &at)?;
     let name = action_name.get_ref().as_str();
     let Some((allowed, required)) = keys_of(name) else {
         return Err(at(

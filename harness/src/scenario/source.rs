@@ -89,12 +89,13 @@ impl fmt::Display for LoadError {
             .as_deref()
             .filter(|text| !text.trim().is_empty())
         {
+            let (excerpt, caret) = excerpt_window(excerpt, self.column.saturating_sub(1));
             write!(
                 f,
                 "\n  {} | {excerpt}\n  {} | {}^",
                 self.line,
                 " ".repeat(self.line.to_string().len()),
-                " ".repeat(self.column.saturating_sub(1))
+                " ".repeat(caret)
             )?;
         }
         Ok(())
@@ -102,6 +103,30 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// At most [`crate::limits::MAX_EXCERPT_CHARS`] characters of `line` around character `column`
+/// (elided ends marked `…`), and the caret's position in that window.
+fn excerpt_window(line: &str, column: usize) -> (String, usize) {
+    let max = crate::limits::MAX_EXCERPT_CHARS;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= max {
+        return (line.to_owned(), column);
+    }
+    let start = column
+        .saturating_sub(max / 2)
+        .min(chars.len().saturating_sub(max));
+    let end = start.saturating_add(max).min(chars.len());
+    let mut window: String = chars.get(start..end).unwrap_or_default().iter().collect();
+    let mut caret = column.saturating_sub(start);
+    if start > 0 {
+        window.insert(0, '…');
+        caret = caret.saturating_add(1);
+    }
+    if end < chars.len() {
+        window.push('…');
+    }
+    (window, caret)
+}
 
 #[cfg(test)]
 mod tests {
