@@ -60,21 +60,8 @@ impl<K: Kernel> Device<K> {
     }
 
     pub(crate) fn set_handflow(&self, new: &SerialHandflow) -> Result<usize, NtStatus> {
-        if new.control_handshake & handflow::CONTROL_INVALID != 0
-            || new.flow_replace & handflow::FLOW_INVALID != 0
-            || new.control_handshake & handflow::DTR_MASK == handflow::DTR_MASK
-        {
-            return Err(NtStatus::INVALID_PARAMETER);
-        }
         let wake = self.sync(|s| {
-            let size = i64::try_from(s.rx.capacity()).unwrap_or(i64::MAX);
-            let limit_ok = |limit: i32| limit >= 0 && i64::from(limit) <= size;
-            if !limit_ok(new.xon_limit) || !limit_ok(new.xoff_limit) {
-                return Err(NtStatus::INVALID_PARAMETER);
-            }
-            if new.flow_replace & handflow::ERROR_CHAR != 0 && s.flow.escape_char != 0 {
-                return Err(NtStatus::INVALID_PARAMETER);
-            }
+            check_handflow(s, new)?;
             let old = s.handflow;
             s.handflow = *new;
             // Turning automatic receive off while the peer is held by our XOFF releases it.
@@ -167,9 +154,11 @@ impl<K: Kernel> Device<K> {
         })
     }
 
-    /// INTERNAL_RESTORE_SETTINGS: apply what BASIC_SETTINGS returned (trusted caller).
-    pub(crate) fn restore_settings(&self, settings: &SerialBasicSettings) {
+    /// INTERNAL_RESTORE_SETTINGS: apply what BASIC_SETTINGS returned. The handflow is checked as
+    /// SET_HANDFLOW checks it (a kernel caller can still pass garbage); a bad one changes nothing.
+    pub(crate) fn restore_settings(&self, settings: &SerialBasicSettings) -> Result<(), NtStatus> {
         self.with_shared(|shared| {
+            self.sync(|s| check_handflow(s, &settings.handflow))?;
             shared.timeouts = settings.timeouts;
             self.sync(|s| {
                 let old = s.handflow;
@@ -183,7 +172,8 @@ impl<K: Kernel> Device<K> {
                 );
                 hw::kick_transmitter(&self.kernel, s);
             });
-        });
+            Ok(())
+        })
     }
 
     /// Work item: allocate the larger ring for the SET_QUEUE_SIZE at the head of the read queue
@@ -229,4 +219,24 @@ impl<K: Kernel> Device<K> {
         });
         drop(old);
     }
+}
+
+/// SET_HANDFLOW's rules (serial-semantics.md §10): known bits only, not both DTR modes, limits
+/// from 0 to the ring size, and no ERROR_CHAR replacement while LSRMST_INSERT is on.
+fn check_handflow(s: &crate::state::IsrState, new: &SerialHandflow) -> Result<(), NtStatus> {
+    if new.control_handshake & handflow::CONTROL_INVALID != 0
+        || new.flow_replace & handflow::FLOW_INVALID != 0
+        || new.control_handshake & handflow::DTR_MASK == handflow::DTR_MASK
+    {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let size = i64::try_from(s.rx.capacity()).unwrap_or(i64::MAX);
+    let limit_ok = |limit: i32| limit >= 0 && i64::from(limit) <= size;
+    if !limit_ok(new.xon_limit) || !limit_ok(new.xoff_limit) {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    if new.flow_replace & handflow::ERROR_CHAR != 0 && s.flow.escape_char != 0 {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    Ok(())
 }

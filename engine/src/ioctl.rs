@@ -199,10 +199,7 @@ impl<K: Kernel> Device<K> {
             }
             InternalIoctl::RestoreSettings => {
                 match decode::<SerialBasicSettings>(request.input()) {
-                    Ok(settings) => {
-                        self.restore_settings(&settings);
-                        Ok(0)
-                    }
+                    Ok(settings) => self.restore_settings(&settings).map(|()| 0),
                     Err(status) => Err(status),
                 }
             }

@@ -903,6 +903,60 @@ fn basic_settings_report_then_simplify_and_restore_puts_everything_back() {
     finish(m);
 }
 
+#[test]
+fn restore_settings_checks_the_handflow_as_set_handflow_does_and_changes_nothing_when_bad() {
+    let mut m = peer_machine();
+    set_timeouts(&mut m, 0, 1, 2, 3, 4, 5000);
+    let before_timeouts = timeouts(&mut m);
+    let before_handflow = get_handflow(&mut m, 0);
+    let ring = 4096;
+    let good = SerialBasicSettings {
+        timeouts: SerialTimeouts::default(),
+        handflow: before_handflow,
+        rx_fifo: 0xC1,
+        tx_fifo: 14,
+    };
+    let bad_handflows = [
+        // Limits beyond the ring (SET_HANDFLOW refuses them too).
+        serial_ioctl::SerialHandflow {
+            xoff_limit: ring + 1,
+            ..before_handflow
+        },
+        serial_ioctl::SerialHandflow {
+            xon_limit: -1,
+            ..before_handflow
+        },
+        // Both DTR modes at once, and unknown bits.
+        serial_ioctl::SerialHandflow {
+            control_handshake: hf::DTR_MASK,
+            ..before_handflow
+        },
+        serial_ioctl::SerialHandflow {
+            flow_replace: 0x0100_0000,
+            ..before_handflow
+        },
+    ];
+    for handflow in bad_handflows {
+        let settings = SerialBasicSettings { handflow, ..good };
+        let c = internal(&mut m, InternalIoctl::RestoreSettings, bytes!(settings), 0);
+        assert_eq!(c.status, NtStatus::INVALID_PARAMETER, "{handflow:?}");
+        assert_eq!(
+            get_handflow(&mut m, 0),
+            before_handflow,
+            "handflow unchanged"
+        );
+        assert_eq!(timeouts(&mut m), before_timeouts, "timeouts unchanged");
+    }
+    ok(internal(
+        &mut m,
+        InternalIoctl::RestoreSettings,
+        bytes!(good),
+        0,
+    ));
+    assert_eq!(timeouts(&mut m), SerialTimeouts::default());
+    finish(m);
+}
+
 // ----- unknown codes --------------------------------------------------------------------------
 
 #[test]
