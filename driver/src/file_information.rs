@@ -6,9 +6,11 @@
 
 use core::slice;
 
+use serial_engine::Device;
+use serial_ioctl::NtStatus;
 use wdk_sys::{NTSTATUS, PIRP, STATUS_INVALID_DEVICE_STATE, WDFDEVICE};
 
-use crate::{context::device_context, flush::complete_irp};
+use crate::{context::device_context, flush::complete_irp, kernel::WdfKernel};
 
 /// The current stack location's information class and buffer length.
 ///
@@ -55,34 +57,54 @@ unsafe fn class_and_length(irp: PIRP, query: bool) -> (u32, usize, *mut u8) {
     )
 }
 
+/// Runs `answer` with the device's engine and the IRP, and completes the IRP with the
+/// (status, Information) it returns; STATUS_INVALID_DEVICE_STATE without an engine.
+///
+/// # Safety
+/// `device` and `irp` are what KMDF passed to a preprocess callback of this driver.
+unsafe fn answer_with_engine(
+    device: WDFDEVICE,
+    irp: PIRP,
+    answer: impl FnOnce(&Device<WdfKernel>, PIRP) -> (NtStatus, usize),
+) -> NTSTATUS {
+    // SAFETY:
+    // 1. KMDF calls the preprocess callback with this driver's device (caller's contract).
+    let engine = unsafe { device_context(device) }.and_then(|context| context.engine());
+    let (status, information) = match engine {
+        Some(engine) => {
+            let (status, information) = answer(engine, irp);
+            (status.0, information)
+        }
+        None => (STATUS_INVALID_DEVICE_STATE, 0),
+    };
+    // SAFETY:
+    // 1. The IRP was handed to the callback, `answer` does not complete it, and it is completed
+    //    once, here.
+    unsafe { complete_irp(irp, status, information) }
+}
+
 /// EvtDeviceWdmIrpPreprocess for IRP_MJ_QUERY_INFORMATION (PASSIVE_LEVEL).
 pub(crate) unsafe extern "C" fn evt_query_information_preprocess(
     device: WDFDEVICE,
     irp: PIRP,
 ) -> NTSTATUS {
-    // SAFETY:
-    // 1. KMDF calls the preprocess callback with this driver's device.
-    let engine = unsafe { device_context(device) }.and_then(|context| context.engine());
-    let Some(engine) = engine else {
+    let answer = |engine: &Device<WdfKernel>, irp: PIRP| {
         // SAFETY:
-        // 1. The IRP was handed to this callback and not completed yet.
-        return unsafe { complete_irp(irp, STATUS_INVALID_DEVICE_STATE, 0) };
+        // 1. The IRP is this major's, owned by the callback.
+        let (class, length, buffer) = unsafe { class_and_length(irp, true) };
+        let output: &mut [u8] = if buffer.is_null() || length == 0 {
+            &mut []
+        } else {
+            // SAFETY:
+            // 1. The system buffer is nonpaged, `length` bytes, owned by the IRP until its
+            //    completion, which happens after this closure returns.
+            unsafe { slice::from_raw_parts_mut(buffer, length) }
+        };
+        engine.query_information(class, output)
     };
     // SAFETY:
-    // 1. KMDF passes the IRP it pre-processes for this major.
-    let (class, length, buffer) = unsafe { class_and_length(irp, true) };
-    let output: &mut [u8] = if buffer.is_null() || length == 0 {
-        &mut []
-    } else {
-        // SAFETY:
-        // 1. The system buffer is nonpaged, `length` bytes, owned by the IRP until completion,
-        //    which happens below after the last use of the slice.
-        unsafe { slice::from_raw_parts_mut(buffer, length) }
-    };
-    let (status, information) = engine.query_information(class, output);
-    // SAFETY:
-    // 1. The IRP was handed to this callback and not completed yet.
-    unsafe { complete_irp(irp, status.0, information) }
+    // 1. KMDF passes this driver's device and the IRP it pre-processes.
+    unsafe { answer_with_engine(device, irp, answer) }
 }
 
 /// EvtDeviceWdmIrpPreprocess for IRP_MJ_SET_INFORMATION (PASSIVE_LEVEL).
@@ -90,19 +112,13 @@ pub(crate) unsafe extern "C" fn evt_set_information_preprocess(
     device: WDFDEVICE,
     irp: PIRP,
 ) -> NTSTATUS {
-    // SAFETY:
-    // 1. KMDF calls the preprocess callback with this driver's device.
-    let engine = unsafe { device_context(device) }.and_then(|context| context.engine());
-    let Some(engine) = engine else {
+    let answer = |engine: &Device<WdfKernel>, irp: PIRP| {
         // SAFETY:
-        // 1. The IRP was handed to this callback and not completed yet.
-        return unsafe { complete_irp(irp, STATUS_INVALID_DEVICE_STATE, 0) };
+        // 1. The IRP is this major's, owned by the callback.
+        let (class, _, _) = unsafe { class_and_length(irp, false) };
+        (engine.set_information(class), 0)
     };
     // SAFETY:
-    // 1. KMDF passes the IRP it pre-processes for this major.
-    let (class, _, _) = unsafe { class_and_length(irp, false) };
-    let status = engine.set_information(class);
-    // SAFETY:
-    // 1. The IRP was handed to this callback and not completed yet.
-    unsafe { complete_irp(irp, status.0, 0) }
+    // 1. KMDF passes this driver's device and the IRP it pre-processes.
+    unsafe { answer_with_engine(device, irp, answer) }
 }

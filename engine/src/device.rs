@@ -1,6 +1,8 @@
 //! The device: its context (ISR-shared and spin-lock-shared state) and the entry points the
 //! platform calls. Each concern's logic lives in its own module as `impl Device` blocks.
 
+use core::sync::atomic::AtomicBool;
+
 use serial_ioctl::NtStatus;
 
 use crate::kernel::{
@@ -57,6 +59,9 @@ pub struct Device<K: Kernel> {
     pub(crate) config: DeviceConfig,
     pub(crate) isr_state: K::InterruptCell<IsrState>,
     pub(crate) shared: K::SpinLockCell<Shared<K::Request>>,
+    /// Surprise-removed: every request completes STATUS_DELETE_PENDING. Set once, while holding
+    /// the spin lock; the queueing paths read it under that lock, the dispatch gates without it.
+    pub(crate) gone: AtomicBool,
 }
 
 impl<K: Kernel> core::fmt::Debug for Device<K> {
@@ -84,7 +89,6 @@ impl<K: Kernel> Device<K> {
             baud: settings.baud,
             timeouts: settings.timeouts,
             rx_buffer_size: config.rx_buffer_size,
-            gone: false,
             reads: RequestQueue::default(),
             current_read: None,
             resizing: None,
@@ -99,6 +103,7 @@ impl<K: Kernel> Device<K> {
             config,
             isr_state,
             shared,
+            gone: AtomicBool::new(false),
         }
     }
 
@@ -142,7 +147,7 @@ impl<K: Kernel> Device<K> {
         start: impl FnOnce(&mut Shared<K::Request>, &mut Completions<K::Request>),
     ) {
         let refused = self.locked(|shared, done| {
-            if shared.gone {
+            if self.is_gone() {
                 return Some((request, NtStatus::DELETE_PENDING));
             }
             let target = match queue {

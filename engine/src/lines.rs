@@ -166,7 +166,7 @@ impl<K: Kernel> Device<K> {
     pub(crate) fn immediate_char(&self, mut request: K::Request) {
         let byte = request.input().first().copied().unwrap_or(0);
         let rejected = self.locked(|shared, _| {
-            if shared.gone {
+            if self.is_gone() {
                 return Some((NtStatus::DELETE_PENDING, request));
             }
             if shared.immediate.is_some() {

@@ -1,5 +1,7 @@
 //! Create, cleanup, close, power and the presence probe (serial-semantics.md §14).
 
+use core::sync::atomic::Ordering;
+
 use serial_ioctl::{NtStatus, hold};
 
 use crate::device::Device;
@@ -45,11 +47,10 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn create(&self) -> NtStatus {
-        let (open, wanted, gone) =
-            self.with_shared(|shared| (shared.open, shared.rx_buffer_size, shared.gone));
-        if gone {
+        if self.is_gone() {
             return NtStatus::DELETE_PENDING;
         }
+        let (open, wanted) = self.with_shared(|shared| (shared.open, shared.rx_buffer_size));
         if open {
             return NtStatus::ACCESS_DENIED;
         }
@@ -129,13 +130,15 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn surprise_removed(&self) {
-        self.with_shared(|shared| shared.gone = true);
+        // Set under the spin lock: a request queued before this is held and ended below; one
+        // queued after sees the flag (every queueing path reads it under the same lock).
+        self.with_shared(|_| self.gone.store(true, Ordering::Release));
         self.end_every_request(NtStatus::DELETE_PENDING);
     }
 
     /// Whether the device was surprise-removed.
     pub(crate) fn is_gone(&self) -> bool {
-        self.with_shared(|shared| shared.gone)
+        self.gone.load(Ordering::Acquire)
     }
 
     /// Completes every request the port holds with `status`, in bounded batches.

@@ -244,10 +244,6 @@ pub struct Shared<R> {
     pub timeouts: SerialTimeouts,
     /// Receive-ring size to allocate at open (SET_QUEUE_SIZE grows only the open port's ring).
     pub rx_buffer_size: usize,
-    /// The device was surprise-removed: every request completes STATUS_DELETE_PENDING. Set and
-    /// read under the spin lock, so a request is either held when removal aborts the held ones
-    /// or refused when it arrives.
-    pub gone: bool,
     /// Reads (and SET_QUEUE_SIZE) waiting their turn.
     pub reads: RequestQueue<R>,
     /// The read being filled.

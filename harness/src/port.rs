@@ -186,24 +186,31 @@ pub trait Port {
     /// [`PortError::Closed`] if already closed.
     fn close(&mut self) -> Result<(), PortError>;
 
-    /// `IRP_MJ_QUERY_INFORMATION` for FILE_INFORMATION_CLASS `class` with an output buffer of
-    /// `len` bytes (GetFileSizeEx and friends), synchronously.
+    /// Starts `IRP_MJ_QUERY_INFORMATION` for FILE_INFORMATION_CLASS `class` with an output
+    /// buffer of `len` bytes (GetFileSizeEx and friends).
     ///
     /// # Errors
     /// [`PortError::Unsupported`] unless the backend can issue it.
-    fn query_information(&mut self, class: u32, len: usize) -> Result<IoResult, PortError> {
+    fn start_query_information(
+        &mut self,
+        class: u32,
+        len: usize,
+    ) -> Result<RequestHandle, PortError> {
         let _ = (class, len);
         Err(PortError::Unsupported(
             "IRP_MJ_QUERY_INFORMATION is not issued by this backend yet".into(),
         ))
     }
 
-    /// `IRP_MJ_SET_INFORMATION` for `class` with `input` (SetEndOfFile and friends),
-    /// synchronously.
+    /// Starts `IRP_MJ_SET_INFORMATION` for `class` with `input` (SetEndOfFile and friends).
     ///
     /// # Errors
     /// [`PortError::Unsupported`] unless the backend can issue it.
-    fn set_information(&mut self, class: u32, input: &[u8]) -> Result<IoResult, PortError> {
+    fn start_set_information(
+        &mut self,
+        class: u32,
+        input: &[u8],
+    ) -> Result<RequestHandle, PortError> {
         let _ = (class, input);
         Err(PortError::Unsupported(
             "IRP_MJ_SET_INFORMATION is not issued by this backend yet".into(),
@@ -253,6 +260,24 @@ pub trait Port {
         output_len: usize,
     ) -> Result<IoResult, PortError> {
         let handle = self.start_internal_device_control(code, input, output_len)?;
+        finish_sync(self, handle)
+    }
+
+    /// Synchronous query information: start and wait.
+    ///
+    /// # Errors
+    /// As [`Port::start_query_information`], or [`PortError::Hung`].
+    fn query_information(&mut self, class: u32, len: usize) -> Result<IoResult, PortError> {
+        let handle = self.start_query_information(class, len)?;
+        finish_sync(self, handle)
+    }
+
+    /// Synchronous set information: start and wait.
+    ///
+    /// # Errors
+    /// As [`Port::start_set_information`], or [`PortError::Hung`].
+    fn set_information(&mut self, class: u32, input: &[u8]) -> Result<IoResult, PortError> {
+        let handle = self.start_set_information(class, input)?;
         finish_sync(self, handle)
     }
 

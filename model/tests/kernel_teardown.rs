@@ -87,31 +87,22 @@ fn teardown(order: Order, seed: u64) -> Vec<&'static str> {
     machine.spawn(Some(0), Irql::PASSIVE, move || {
         yield_until(&k, 200, || running_dpc.load(SEQ));
         match order {
-            Order::Old => {
-                arming.drain_work_items(&k);
-                for kind in TimerKind::ALL {
-                    k.cancel_timer(kind);
-                }
-                for kind in DpcKind::ALL {
-                    k.remove_queued_dpc(kind);
-                }
-                k.flush_queued_dpcs();
-                arming.drain_work_items(&k);
-            }
+            Order::Old => arming.drain_work_items(&k),
             Order::StopFirst => {
                 arming.stopping.store(true, SEQ);
                 arming.drain_work_items(&k);
                 k.flush_queued_dpcs();
-                for kind in TimerKind::ALL {
-                    k.cancel_timer(kind);
-                }
-                for kind in DpcKind::ALL {
-                    k.remove_queued_dpc(kind);
-                }
-                k.flush_queued_dpcs();
-                arming.drain_work_items(&k);
             }
         }
+        // Both orders end the same way.
+        for kind in TimerKind::ALL {
+            k.cancel_timer(kind);
+        }
+        for kind in DpcKind::ALL {
+            k.remove_queued_dpc(kind);
+        }
+        k.flush_queued_dpcs();
+        arming.drain_work_items(&k);
         k.check_device_free();
     });
     machine.run_until_idle(100 * MS);

@@ -248,12 +248,6 @@ impl ModelPort {
         Ok(RequestHandle(handle.id))
     }
 
-    /// Waits for a request the driver answers synchronously (query/set information).
-    fn finish_information(&mut self, handle: RequestHandle) -> Result<IoResult, PortError> {
-        self.wait(handle, 1_000)?
-            .ok_or(PortError::Hung { after_ms: 1_000 })
-    }
-
     fn lookup(&self, handle: RequestHandle) -> Result<ModelHandle, PortError> {
         self.outstanding
             .get(&handle.0)
@@ -319,17 +313,23 @@ impl Port for ModelPort {
         self.submit(Operation::Flush)
     }
 
-    fn query_information(&mut self, class: u32, len: usize) -> Result<IoResult, PortError> {
-        let handle = self.submit(Operation::QueryInformation { class, len })?;
-        self.finish_information(handle)
+    fn start_query_information(
+        &mut self,
+        class: u32,
+        len: usize,
+    ) -> Result<RequestHandle, PortError> {
+        self.submit(Operation::QueryInformation { class, len })
     }
 
-    fn set_information(&mut self, class: u32, input: &[u8]) -> Result<IoResult, PortError> {
-        let handle = self.submit(Operation::SetInformation {
+    fn start_set_information(
+        &mut self,
+        class: u32,
+        input: &[u8],
+    ) -> Result<RequestHandle, PortError> {
+        self.submit(Operation::SetInformation {
             class,
             input: input.to_vec(),
-        })?;
-        self.finish_information(handle)
+        })
     }
 
     fn cancel(&mut self, handle: RequestHandle) -> Result<(), PortError> {

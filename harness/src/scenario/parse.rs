@@ -313,37 +313,27 @@ fn check_limits(
     raw: &RawStep,
     at: &impl Fn(Range<usize>, String) -> LoadError,
 ) -> Result<(), LoadError> {
-    for (name, value) in [
-        ("len", &raw.len),
-        ("fill", &raw.fill),
-        ("output_len", &raw.output_len),
+    let as_u64 = |value: &Option<Spanned<usize>>| {
+        value
+            .as_ref()
+            .map(|v| (u64::try_from(*v.get_ref()).unwrap_or(u64::MAX), v.span()))
+    };
+    let as_ms = |value: &Option<Spanned<u64>>| value.as_ref().map(|v| (*v.get_ref(), v.span()));
+    let bytes = u64::try_from(MAX_BUFFER_LEN).unwrap_or(u64::MAX);
+    for (name, value, max, unit) in [
+        ("len", as_u64(&raw.len), bytes, "bytes"),
+        ("fill", as_u64(&raw.fill), bytes, "bytes"),
+        ("output_len", as_u64(&raw.output_len), bytes, "bytes"),
+        ("ms", as_ms(&raw.ms), MAX_MS, "ms"),
+        ("timeout_ms", as_ms(&raw.timeout_ms), MAX_MS, "ms"),
+        ("delay_ms", as_ms(&raw.delay_ms), MAX_MS, "ms"),
     ] {
-        if let Some(value) = value
-            && *value.get_ref() > MAX_BUFFER_LEN
+        if let Some((value, span)) = value
+            && value > max
         {
             return Err(at(
-                value.span(),
-                format!(
-                    "`{name}` {} is above the limit of {MAX_BUFFER_LEN} bytes",
-                    value.get_ref()
-                ),
-            ));
-        }
-    }
-    for (name, value) in [
-        ("ms", &raw.ms),
-        ("timeout_ms", &raw.timeout_ms),
-        ("delay_ms", &raw.delay_ms),
-    ] {
-        if let Some(value) = value
-            && *value.get_ref() > MAX_MS
-        {
-            return Err(at(
-                value.span(),
-                format!(
-                    "`{name}` {} is above the limit of {MAX_MS} ms",
-                    value.get_ref()
-                ),
+                span,
+                format!("`{name}` {value} is above the limit of {max} {unit}"),
             ));
         }
     }
