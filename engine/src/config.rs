@@ -212,7 +212,7 @@ impl<K: Kernel> Device<K> {
                 Err(_) => (NtStatus::INSUFFICIENT_RESOURCES, None),
             };
             if let Some(held) = shared.resizing.take() {
-                let _ = done.push(held.request, status, 0);
+                done.push(held.request, status, 0);
             }
             self.start_reads(shared, done);
             old

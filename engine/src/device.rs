@@ -228,7 +228,7 @@ impl<K: Kernel> Device<K> {
             }
             if let Some(held) = take_if(&mut shared.wait, id) {
                 self.sync(|s| s.wait.wait_pending = false);
-                let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+                done.push(held.request, NtStatus::CANCELLED, 0);
             } else if let Some(held) = take_if(&mut shared.immediate, id) {
                 crate::timeouts::disarm(
                     &self.kernel,
@@ -248,12 +248,12 @@ impl<K: Kernel> Device<K> {
                 } else {
                     NtStatus::CANCELLED
                 };
-                let _ = done.push(held.request, status, 0);
+                done.push(held.request, status, 0);
                 if sent && shared.current_write.is_none() && shared.writes.is_empty() {
                     self.transmit_queue_empty(shared);
                 }
             } else if let Some(held) = take_if(&mut shared.resizing, id) {
-                let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+                done.push(held.request, NtStatus::CANCELLED, 0);
             }
         });
     }

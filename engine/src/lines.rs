@@ -220,7 +220,7 @@ impl<K: Kernel> Device<K> {
                 } else {
                     NtStatus::TIMEOUT
                 };
-                let _ = done.push(held.request, status, 0);
+                done.push(held.request, status, 0);
             }
             if shared.current_write.is_none() && shared.writes.is_empty() {
                 self.transmit_queue_empty(shared);

@@ -153,7 +153,7 @@ impl<K: Kernel> Device<K> {
                         && held.claim()
                         && let Some(held) = slot.take()
                     {
-                        let _ = done.push(held.request, status, 0);
+                        done.push(held.request, status, 0);
                     }
                 }
                 let leftovers = shared.wait.as_ref().is_some_and(|h| !h.cancel_pending)

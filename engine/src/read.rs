@@ -89,7 +89,7 @@ impl<K: Kernel> Device<K> {
             };
             if copied >= target {
                 if current.held.claim() {
-                    let _ = done.push(current.held.request, NtStatus::SUCCESS, copied);
+                    done.push(current.held.request, NtStatus::SUCCESS, copied);
                 } else {
                     current.settled = Some(NtStatus::SUCCESS);
                     shared.current_read = Some(current);
@@ -187,7 +187,7 @@ impl<K: Kernel> Device<K> {
         self.detach_read(shared);
         // Gathered before the next reads start, so a batch they fill cannot crowd it out.
         let copied = current.copied;
-        let _ = done.push(current.held.request, status, copied);
+        done.push(current.held.request, status, copied);
         self.start_reads(shared, done);
     }
 
@@ -306,13 +306,13 @@ impl<K: Kernel> Device<K> {
                     Some(status) => (status, current.copied),
                     None => (NtStatus::CANCELLED, 0),
                 };
-                let _ = done.push(current.held.request, status, information);
+                done.push(current.held.request, status, information);
                 self.start_reads(shared, done);
             }
             return true;
         }
         if let Some(held) = shared.reads.remove_by_id(id) {
-            let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+            done.push(held.request, NtStatus::CANCELLED, 0);
             return true;
         }
         false
@@ -333,7 +333,7 @@ impl<K: Kernel> Device<K> {
             && let Some(current) = shared.current_read.take()
         {
             self.detach_read(shared);
-            let _ = done.push(current.held.request, status, 0);
+            done.push(current.held.request, status, 0);
         }
         while !done.is_full() {
             let Some(held) = shared
@@ -342,14 +342,14 @@ impl<K: Kernel> Device<K> {
             else {
                 break;
             };
-            let _ = done.push(held.request, status, 0);
+            done.push(held.request, status, 0);
         }
         if let Some(held) = shared.resizing.as_mut()
             && !done.is_full()
             && held.claim()
             && let Some(held) = shared.resizing.take()
         {
-            let _ = done.push(held.request, status, 0);
+            done.push(held.request, status, 0);
         }
         // Whatever did not fit in this batch (the current read included) needs another pass.
         let unclaimed = |held: &Held<K::Request>| !held.cancel_pending;

@@ -100,7 +100,7 @@ impl<K: Kernel> Device<K> {
             }
         });
         let _ = serial_ioctl::encode(&reported, held.request.output());
-        let _ = done.push(held.request, NtStatus::SUCCESS, MASK_SIZE);
+        done.push(held.request, NtStatus::SUCCESS, MASK_SIZE);
     }
 
     /// WaitComplete DPC: an armed event occurred while a wait was pending.

@@ -57,7 +57,7 @@ impl<K: Kernel> Device<K> {
             let length = match held.purpose {
                 Purpose::Flush => {
                     if held.claim() {
-                        let _ = done.push(held.request, NtStatus::SUCCESS, 0);
+                        done.push(held.request, NtStatus::SUCCESS, 0);
                     } else {
                         shared.current_write = Some(CurrentWrite {
                             held,
@@ -147,7 +147,7 @@ impl<K: Kernel> Device<K> {
         }
         self.detach_write(shared);
         // Gathered before the next entries start, so flushes they complete cannot crowd it out.
-        let _ = done.push(current.held.request, status, information);
+        done.push(current.held.request, status, information);
         self.start_writes(shared, done);
     }
 
@@ -187,7 +187,7 @@ impl<K: Kernel> Device<K> {
             {
                 timeouts::disarm(&self.kernel, &mut shared.timers, TimerKind::ImmediateTotal);
                 if let Some(held) = shared.immediate.take() {
-                    let _ = done.push(held.request, NtStatus::SUCCESS, 0);
+                    done.push(held.request, NtStatus::SUCCESS, 0);
                 }
             }
             let Some(current) = shared.current_write.as_mut() else {
@@ -332,13 +332,13 @@ impl<K: Kernel> Device<K> {
                     None if all_sent => (NtStatus::SUCCESS, current.length),
                     None => (NtStatus::CANCELLED, 0),
                 };
-                let _ = done.push(current.held.request, status, information);
+                done.push(current.held.request, status, information);
                 self.start_writes(shared, done);
             }
             return true;
         }
         if let Some(held) = shared.writes.remove_by_id(id) {
-            let _ = done.push(held.request, NtStatus::CANCELLED, 0);
+            done.push(held.request, NtStatus::CANCELLED, 0);
             return true;
         }
         false
@@ -362,13 +362,13 @@ impl<K: Kernel> Device<K> {
             && let Some(current) = shared.current_write.take()
         {
             self.detach_write(shared);
-            let _ = done.push(current.held.request, status, 0);
+            done.push(current.held.request, status, 0);
         }
         while !done.is_full() {
             let Some(held) = shared.writes.claim_first(selected) else {
                 break;
             };
-            let _ = done.push(held.request, status, 0);
+            done.push(held.request, status, 0);
         }
         // Whatever did not fit in this batch (the current entry included) needs another pass.
         let unclaimed = |held: &Held<K::Request>| !held.cancel_pending && selected(held.purpose);

@@ -7,3 +7,8 @@ pub mod kernel;
 pub mod peer;
 pub mod uart;
 pub mod wire;
+
+/// Every program the model is linked into allocates through it, so a test can make the engine's
+/// heap run out ([`kernel::AllocationFailures`]); it is the system allocator otherwise.
+#[global_allocator]
+static ALLOCATOR: kernel::InjectingAllocator = kernel::InjectingAllocator;

@@ -13,6 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serial_engine::kernel::IsrContext;
 
+use super::allocation::AllocationPlan;
 use super::driver::Driver;
 use super::events::Event;
 use super::irql::Irql;
@@ -60,6 +61,8 @@ pub(crate) struct Shared {
     /// waiting thread spins on it briefly before it sleeps.
     baton: AtomicUsize,
     drivers: RwLock<Vec<Arc<dyn Driver>>>,
+    /// Which of the engine's heap allocations fail.
+    pub(crate) allocation: AllocationPlan,
 }
 
 impl std::fmt::Debug for Shared {
@@ -79,6 +82,7 @@ impl Shared {
             turns: (0..holders).map(|_| Turn::default()).collect(),
             baton: AtomicUsize::new(0),
             drivers: RwLock::new(Vec::new()),
+            allocation: AllocationPlan::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use serial_engine::kernel::{
 };
 use serial_ioctl::NtStatus;
 
+use super::allocation::Scope;
 use super::request::{MajorFunction, ModelRequest};
 use super::services::ModelKernel;
 
@@ -52,42 +53,55 @@ pub trait Driver: Send + Sync {
 
 impl Driver for Device<ModelKernel> {
     fn isr(&self, isr: &mut IsrContext) -> bool {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::isr(self, isr)
     }
     fn run_dpc(&self, kind: DpcKind) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::run_dpc(self, kind);
     }
     fn timer_expired(&self, kind: TimerKind) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::timer_expired(self, kind);
     }
     fn run_work_item(&self, kind: WorkItemKind) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::run_work_item(self, kind);
     }
     fn cancel(&self, id: RequestId) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::cancel(self, id);
     }
     fn probe_hardware(&self) -> bool {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::probe_hardware(self)
     }
     fn power_up(&self) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::power_up(self);
     }
     fn power_down(&self) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::power_down(self);
     }
     fn surprise_removed(&self) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::surprise_removed(self);
     }
     fn create(&self) -> NtStatus {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::create(self)
     }
     fn cleanup(&self) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::cleanup(self);
     }
     fn close(&self) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         Self::close(self);
     }
     fn dispatch(&self, request: ModelRequest, major: MajorFunction) {
+        let _engine = Scope::engine(self.kernel().allocation_plan());
         match major {
             MajorFunction::Read => self.read(request),
             MajorFunction::Write => self.write(request),

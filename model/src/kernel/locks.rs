@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use serial_engine::kernel::{InterruptCell, IsrContext, SpinLockCell};
 
+use super::allocation::Scope;
 use super::cpu::Shared;
 use super::irql::Irql;
 use super::verifier::rule;
@@ -149,8 +150,9 @@ impl<T> ModelSpinLockCell<T> {
 
 impl<T: Send> SpinLockCell<T> for ModelSpinLockCell<T> {
     fn lock<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let model = Scope::model();
         let old = self.lock.acquire();
-        let result = f(&mut uncontended(&self.data));
+        let result = model.as_caller(|| f(&mut uncontended(&self.data)));
         self.lock.release(old);
         result
     }
@@ -176,16 +178,18 @@ impl<T> ModelInterruptCell<T> {
 
 impl<T: Send> InterruptCell<T> for ModelInterruptCell<T> {
     fn synchronize<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let model = Scope::model();
         let old = self
             .shared
             .acquire_interrupt_lock(self.port, "WdfInterruptSynchronize");
-        let result = f(&mut uncontended(&self.data));
+        let result = model.as_caller(|| f(&mut uncontended(&self.data)));
         self.shared
             .release_interrupt_lock(self.port, old, "WdfInterruptSynchronize return");
         result
     }
 
     fn in_isr<R>(&self, _isr: &mut IsrContext, f: impl FnOnce(&mut T) -> R) -> R {
+        let model = Scope::model();
         if let Some(cpu) = self.shared.current_cpu() {
             let mut world = self.shared.lock();
             let lock = World::interrupt_lock(self.port);
@@ -197,6 +201,6 @@ impl<T: Send> InterruptCell<T> for ModelInterruptCell<T> {
                 world.violate(rule::SPIN_LOCK_NOT_OWNED, Some(cpu), message);
             }
         }
-        f(&mut uncontended(&self.data))
+        model.as_caller(|| f(&mut uncontended(&self.data)))
     }
 }

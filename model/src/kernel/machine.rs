@@ -537,6 +537,18 @@ impl Machine {
         }
     }
 
+    /// Makes the engine's heap allocations fail as `failures` says, counted from now (a switch a
+    /// test turns at any virtual time); also resets [`Machine::allocation_stats`].
+    pub fn fail_allocations(&mut self, failures: super::AllocationFailures) {
+        self.shared.allocation.set(failures);
+    }
+
+    /// The engine's heap allocations since the plan was last set, and how many failed.
+    #[must_use]
+    pub fn allocation_stats(&self) -> super::AllocationStats {
+        self.shared.allocation.stats()
+    }
+
     /// Counters so far.
     #[must_use]
     pub fn stats(&self) -> Stats {

@@ -92,6 +92,7 @@
 //!   interrupt storm, panic) halt the run like a bug check; everything else is recorded and the
 //!   run goes on unless `fail_fast`.
 
+mod allocation;
 mod bus;
 mod config;
 mod cost;
@@ -111,6 +112,7 @@ mod strategy;
 mod verifier;
 mod world;
 
+pub use allocation::{AllocationFailures, AllocationStats, InjectingAllocator};
 pub use bus::{Bus, NullBus};
 pub use config::{CPUS_VAR, IoDispatchLevel, MachineConfig, SEED_VAR};
 pub use cost::CostBudget;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serial_engine::kernel::{Cancelled, Request, RequestId};
 use serial_ioctl::NtStatus;
 
+use super::allocation::Scope;
 use super::cpu::Shared;
 use super::irql::Irql;
 use super::verifier::rule;
@@ -287,6 +288,7 @@ impl Request for ModelRequest {
     }
 
     fn mark_cancelable(&mut self) -> Result<(), Cancelled> {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -341,6 +343,7 @@ impl Request for ModelRequest {
     }
 
     fn unmark_cancelable(&mut self) -> Result<(), Cancelled> {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -376,6 +379,7 @@ impl Request for ModelRequest {
     }
 
     fn complete(mut self, status: NtStatus, information: usize) {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -482,6 +486,7 @@ impl Request for ModelRequest {
 
 impl Drop for ModelRequest {
     fn drop(&mut self) {
+        let _model = Scope::model();
         if self.completed {
             return;
         }

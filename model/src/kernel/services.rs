@@ -10,6 +10,7 @@ use serial_engine::kernel::{
     DpcKind, Duration, Instant, Kernel, Register, TimerKind, WorkItemKind,
 };
 
+use super::allocation::{AllocationPlan, Scope};
 use super::cpu::Shared;
 use super::events::Event;
 use super::irql::Irql;
@@ -36,6 +37,11 @@ impl fmt::Debug for ModelKernel {
 impl ModelKernel {
     pub(crate) const fn new(shared: Arc<Shared>, port: usize) -> Self {
         Self { shared, port }
+    }
+
+    /// Which of this machine's engine allocations fail.
+    pub(crate) fn allocation_plan(&self) -> &AllocationPlan {
+        &self.shared.allocation
     }
 
     /// The port this kernel serves.
@@ -214,10 +220,12 @@ impl Kernel for ModelKernel {
     type SpinLockCell<T: Send> = ModelSpinLockCell<T>;
 
     fn new_interrupt_cell<T: Send>(&self, value: T) -> ModelInterruptCell<T> {
+        let _model = Scope::model();
         ModelInterruptCell::new(Arc::clone(&self.shared), self.port, value)
     }
 
     fn new_spin_lock_cell<T: Send>(&self, value: T) -> ModelSpinLockCell<T> {
+        let _model = Scope::model();
         ModelSpinLockCell::new(
             Arc::clone(&self.shared),
             format!("device spin lock of port {}", self.port),
@@ -226,14 +234,17 @@ impl Kernel for ModelKernel {
     }
 
     fn read_register(&self, register: Register) -> u8 {
+        let _model = Scope::model();
         self.register_access(register, None)
     }
 
     fn write_register(&self, register: Register, value: u8) {
+        let _model = Scope::model();
         self.register_access(register, Some(value));
     }
 
     fn insert_dpc(&self, kind: DpcKind) -> bool {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         self.shared.lock().insert_dpc(
@@ -246,6 +257,7 @@ impl Kernel for ModelKernel {
     }
 
     fn set_timer(&self, kind: TimerKind, due: Duration) -> bool {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -266,6 +278,7 @@ impl Kernel for ModelKernel {
     }
 
     fn cancel_timer(&self, kind: TimerKind) -> bool {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -281,6 +294,7 @@ impl Kernel for ModelKernel {
     }
 
     fn queue_work_item(&self, kind: WorkItemKind) {
+        let _model = Scope::model();
         self.shared.schedule();
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -308,11 +322,13 @@ impl Kernel for ModelKernel {
     }
 
     fn now(&self) -> Instant {
+        let _model = Scope::model();
         self.shared.schedule();
         Duration::from_100ns(self.shared.lock().now)
     }
 
     fn bytes_copied(&self, count: usize) {
+        let _model = Scope::model();
         // Charged to the running ISR/DPC frame: the copy ran at raised IRQL.
         let cpu = self.shared.current_cpu();
         let mut world = self.shared.lock();
@@ -325,6 +341,7 @@ impl Kernel for ModelKernel {
     }
 
     fn delay(&self, duration: Duration) {
+        let _model = Scope::model();
         self.shared.schedule();
         let Some(cpu) = self.shared.current_cpu() else {
             panic!(
