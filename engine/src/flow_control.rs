@@ -96,13 +96,35 @@ pub fn update_line_holds(state: &mut IsrState, msr: u8) -> bool {
     before & !holds != 0
 }
 
-/// The free-space threshold at which receive flow control holds the peer. Called after a byte
-/// was stored: serial.sys tests `count before + 1 ≥ BufferSize − XoffLimit` before storing,
-/// i.e. the hold starts when the stored count reaches BufferSize − XoffLimit.
-fn throttle_needed(state: &IsrState) -> bool {
+/// The least distance between the level that holds the peer and the level that releases it,
+/// whatever XonLimit and XoffLimit say. serial.sys uses the limits as given, so overlapping ones
+/// (both the ring size, say) hold on every stored byte and release on every read; on a loopback
+/// that echoes the port's own XON/XOFF, or with LSRMST records of its own DTR changes (three
+/// bytes each), that never settles. A gap wider than such a record makes every hold and release
+/// cost at least this many bytes received or read: forward progress.
+pub const MIN_HOLD_GAP: usize = 8;
+
+/// The stored count at which receive flow control holds the peer: BufferSize − XoffLimit
+/// (serial.sys tests `count before + 1 ≥ BufferSize − XoffLimit` before storing, i.e. the hold
+/// starts when the stored count reaches it), but never below [`MIN_HOLD_GAP`].
+fn hold_level(state: &IsrState) -> usize {
     let capacity = state.rx.capacity();
     let limit = usize::try_from(state.handflow.xoff_limit.max(0)).unwrap_or(0);
-    state.rx.len() >= capacity.saturating_sub(limit)
+    capacity
+        .saturating_sub(limit)
+        .max(MIN_HOLD_GAP)
+        .min(capacity)
+}
+
+/// The stored count at or below which the peer is released: XonLimit, kept at least
+/// [`MIN_HOLD_GAP`] below the hold level.
+fn release_level(state: &IsrState) -> usize {
+    let xon_limit = usize::try_from(state.handflow.xon_limit.max(0)).unwrap_or(0);
+    xon_limit.min(hold_level(state).saturating_sub(MIN_HOLD_GAP))
+}
+
+fn throttle_needed(state: &IsrState) -> bool {
+    state.rx.len() >= hold_level(state)
 }
 
 fn receive_flow_enabled(state: &IsrState) -> bool {
@@ -134,13 +156,13 @@ pub fn after_store<K: Kernel>(kernel: &K, state: &mut IsrState) {
     }
 }
 
-/// After bytes leave the ring (reads, RXCLEAR): release the peer once at or below XonLimit.
+/// After bytes leave the ring (reads, RXCLEAR): release the peer once at or below the release
+/// level (XonLimit, see [`release_level`]).
 pub fn after_drain<K: Kernel>(kernel: &K, state: &mut IsrState) {
     if !state.flow.rx_throttled {
         return;
     }
-    let xon_limit = usize::try_from(state.handflow.xon_limit.max(0)).unwrap_or(0);
-    if state.rx.len() > xon_limit {
+    if state.rx.len() > release_level(state) {
         return;
     }
     release_peer(kernel, state);

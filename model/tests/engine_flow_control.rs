@@ -1336,3 +1336,39 @@ fn a_cts_hold_holds_our_xoff_too() {
     );
     finish(m);
 }
+
+// ----- hysteresis: receive flow control settles whatever the limits -----------------------------
+
+/// Limits that overlap completely (XoffLimit and XonLimit both the ring size): serial.sys's
+/// thresholds would hold the peer on every stored byte and release it on every read, so a
+/// loopback echoing the port's own XON/XOFF or LSRMST records of its own DTR changes never
+/// settles. The engine keeps the hold level at least `MIN_HOLD_GAP` bytes above the release level.
+#[test]
+fn overlapping_limits_get_hysteresis_instead_of_chatter() {
+    let mut m = peer_machine_with(|c| c.device.rx_buffer_size = 128);
+    ok(set_handflow(
+        &mut m,
+        0,
+        hf::DTR_HANDSHAKE,
+        hf::RTS_CONTROL,
+        128,
+        128,
+    ));
+    let start = m.now() + MS;
+    peer_send(&mut m, &payload(12), start);
+    m.run_until(start + chars(12) + MS);
+    let changes = line_changes(&m, true);
+    assert_eq!(
+        changes.last().copied(),
+        Some((start + chars(8), false)),
+        "held when the 8th byte is stored, not the first"
+    );
+    read_now(&mut m, 0, 1);
+    assert!(!peer_outputs(&m).dtr, "11 bytes still buffered: still held");
+    read_now(&mut m, 0, 10);
+    assert!(!peer_outputs(&m).dtr, "1 byte still buffered: still held");
+    read_now(&mut m, 0, 1);
+    assert!(peer_outputs(&m).dtr, "released once the ring is empty");
+    assert_eq!(line_changes(&m, true).len(), changes.len() + 1);
+    finish(m);
+}
