@@ -86,6 +86,7 @@ impl<K: Kernel> Device<K> {
         let isr_state = kernel.new_interrupt_cell(isr_state);
         let shared = kernel.new_spin_lock_cell(Shared {
             open: false,
+            accepting: false,
             baud: settings.baud,
             timeouts: settings.timeouts,
             rx_buffer_size: config.rx_buffer_size,
@@ -147,8 +148,8 @@ impl<K: Kernel> Device<K> {
         start: impl FnOnce(&mut Shared<K::Request>, &mut Completions<K::Request>),
     ) {
         let refused = self.locked(|shared, done| {
-            if self.is_gone() {
-                return Some((request, NtStatus::DELETE_PENDING));
+            if let Some(status) = self.refusal(shared) {
+                return Some((request, status));
             }
             let target = match queue {
                 Queue::Reads => &mut shared.reads,
@@ -168,6 +169,18 @@ impl<K: Kernel> Device<K> {
         });
         if let Some((request, status)) = refused {
             Self::finish(request, status, 0);
+        }
+    }
+
+    /// Why a request the engine would hold must be completed at once instead, decided under the
+    /// spin lock: the device is gone (DELETE_PENDING), or cleanup has begun (CANCELLED).
+    pub(crate) fn refusal(&self, shared: &Shared<K::Request>) -> Option<NtStatus> {
+        if self.is_gone() {
+            Some(NtStatus::DELETE_PENDING)
+        } else if !shared.accepting {
+            Some(NtStatus::CANCELLED)
+        } else {
+            None
         }
     }
 

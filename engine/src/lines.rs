@@ -166,8 +166,8 @@ impl<K: Kernel> Device<K> {
     pub(crate) fn immediate_char(&self, mut request: K::Request) {
         let byte = request.input().first().copied().unwrap_or(0);
         let rejected = self.locked(|shared, _| {
-            if self.is_gone() {
-                return Some((NtStatus::DELETE_PENDING, request));
+            if let Some(status) = self.refusal(shared) {
+                return Some((status, request));
             }
             if shared.immediate.is_some() {
                 return Some((NtStatus::INVALID_PARAMETER, request));

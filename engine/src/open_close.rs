@@ -63,7 +63,13 @@ impl<K: Kernel> Device<K> {
         let size = ring.capacity();
         let xon_limit = i32::try_from(size / 2).unwrap_or(i32::MAX);
         let xoff_limit = i32::try_from(size / 8).unwrap_or(i32::MAX);
-        let accepted = self.with_shared(|shared| !core::mem::replace(&mut shared.open, true));
+        let accepted = self.with_shared(|shared| {
+            let accepted = !core::mem::replace(&mut shared.open, true);
+            if accepted {
+                shared.accepting = true;
+            }
+            accepted
+        });
         if !accepted {
             return NtStatus::ACCESS_DENIED;
         }
@@ -121,6 +127,9 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn cleanup(&self) {
+        // Under the spin lock every holding path takes: a request held before this is ended
+        // below; one arriving after is refused.
+        self.with_shared(|shared| shared.accepting = false);
         self.end_every_request(NtStatus::CANCELLED);
     }
 

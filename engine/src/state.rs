@@ -238,6 +238,11 @@ pub struct CurrentWrite<R> {
 pub struct Shared<R> {
     /// The port is open.
     pub open: bool,
+    /// The open takes requests the engine holds (queued reads and writes, a wait, the immediate
+    /// character): set at create, cleared when cleanup begins, so a request still being
+    /// dispatched on another CPU while the last handle closes is refused rather than left queued
+    /// after cleanup has emptied the queues.
+    pub accepting: bool,
     /// The rate last set (GET_BAUD_RATE returns it, not the achieved rate). Persists across opens.
     pub baud: u32,
     /// Read/write timeouts, sampled when a request becomes current. Persist across opens.

@@ -30,8 +30,8 @@ impl<K: Kernel> Device<K> {
     /// IOCTL_SERIAL_WAIT_ON_MASK: completes at once from history, else pends (one at a time).
     pub(crate) fn wait_on_mask(&self, mut request: K::Request) {
         let registered = self.locked(|shared, done| {
-            if self.is_gone() {
-                return Err((request, NtStatus::DELETE_PENDING, 0));
+            if let Some(status) = self.refusal(shared) {
+                return Err((request, status, 0));
             }
             if shared.wait.is_some() {
                 return Err((request, NtStatus::INVALID_PARAMETER, 0));

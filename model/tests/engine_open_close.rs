@@ -410,3 +410,44 @@ fn per_open_state_is_reset_at_every_open() {
     assert_eq!(r.output, [ESCAPE, b'.']);
     end(m);
 }
+
+/// The last handle closes while requests are still being dispatched on other CPUs (the I/O
+/// manager sends IRP_MJ_CLEANUP when the handle count drops, whatever is in flight): a request
+/// that reaches the queue after cleanup emptied it is refused (CANCELLED), never left queued
+/// after the close. Found by the fuzzer (a write marked cancelable just after cleanup's pass).
+#[test]
+fn requests_racing_with_cleanup_are_completed_not_left_queued() {
+    for seed in 0..200 {
+        let config = serial_model::kernel::MachineConfig {
+            topology: Topology::Loopback,
+            cpus: 4,
+            strategy: serial_model::kernel::Strategy::Random { seed },
+            ..serial_model::kernel::MachineConfig::default()
+        };
+        let mut m = Machine::new(config);
+        open_8n1(&mut m, 0, 115_200);
+        let mut handles: Vec<RequestHandle> = (0..3)
+            .map(|i| {
+                m.submit(
+                    0,
+                    Operation::Write {
+                        data: payload(20 + i),
+                    },
+                )
+            })
+            .collect();
+        handles.push(m.submit(0, Operation::Read { len: 64 }));
+        handles.push(m.submit(0, Operation::Flush));
+        handles.push(start_ioctl(&mut m, 0, SerialIoctl::WaitOnMask, &[], 4));
+        m.close(0);
+        m.run_until_idle(1_000 * MS);
+        for handle in handles {
+            assert!(
+                !pending(&m, handle),
+                "seed {seed}: request #{} left pending after close",
+                handle.id
+            );
+        }
+        end(m);
+    }
+}
