@@ -179,14 +179,26 @@ impl<K: Kernel> Device<K> {
     /// Work item: allocate the larger ring for the SET_QUEUE_SIZE at the head of the read queue
     /// (PASSIVE), swap it in under the interrupt lock, free the old one here.
     pub(crate) fn resize_work_item(&self) {
-        let size = self.with_shared(|shared| match shared.resizing.as_ref().map(|h| h.purpose) {
-            Some(Purpose::ResizeReceiveBuffer(size)) => Some(size),
-            _ => None,
+        let size = self.with_shared(|shared| {
+            // From here a new resize queues the work item afresh.
+            shared.resize_queued = false;
+            match shared.resizing.as_ref().map(|h| h.purpose) {
+                Some(Purpose::ResizeReceiveBuffer(size)) => Some(size),
+                _ => None,
+            }
         });
         let Some(size) = size else { return };
         let ring = RingBuffer::with_capacity(size);
         let old = self.locked(|shared, done| {
             let held = shared.resizing.as_mut()?;
+            if held.purpose != Purpose::ResizeReceiveBuffer(size) {
+                // Another resize replaced the one this ring was sized for: run again for it.
+                if !core::mem::replace(&mut shared.resize_queued, true) {
+                    self.kernel
+                        .queue_work_item(crate::kernel::WorkItemKind::ResizeReceiveBuffer);
+                }
+                return None;
+            }
             if !held.claim() {
                 return None;
             }

@@ -93,6 +93,7 @@ impl<K: Kernel> Device<K> {
             reads: RequestQueue::default(),
             current_read: None,
             resizing: None,
+            resize_queued: false,
             writes: RequestQueue::default(),
             current_write: None,
             wait: None,

@@ -54,8 +54,11 @@ impl<K: Kernel> Device<K> {
             };
             if let Purpose::ResizeReceiveBuffer(_) = held.purpose {
                 shared.resizing = Some(held);
-                self.kernel
-                    .queue_work_item(WorkItemKind::ResizeReceiveBuffer);
+                // A work item still queued from a cancelled resize serves this one.
+                if !core::mem::replace(&mut shared.resize_queued, true) {
+                    self.kernel
+                        .queue_work_item(WorkItemKind::ResizeReceiveBuffer);
+                }
                 return;
             }
             let length = held.request.output().len();

@@ -255,6 +255,9 @@ pub struct Shared<R> {
     pub current_read: Option<CurrentRead<R>>,
     /// A SET_QUEUE_SIZE at the head of the read queue, waiting for its work item.
     pub resizing: Option<Held<R>>,
+    /// The resize work item is queued and has not started: IoQueueWorkItem must not queue it
+    /// again (a resize cancelled while its work item waits, then a new one, would).
+    pub resize_queued: bool,
     /// Writes, XOFF counters and flush markers waiting their turn.
     pub writes: RequestQueue<R>,
     /// The write (or XOFF counter) being sent.

@@ -65,3 +65,33 @@ fn a_large_ring_is_copied_into_a_read_in_bounded_dpc_passes() {
     m.close(0);
     assert!(m.finish().is_empty());
 }
+
+/// A SET_QUEUE_SIZE cancelled while its work item waits, then another one: the work item still
+/// queued serves the new resize (queuing it again while it is queued is the IoQueueWorkItem
+/// misuse the verifier flags), and the new ring has the new size. Found by the fuzzer.
+#[test]
+fn a_resize_after_a_cancelled_resize_reuses_the_queued_work_item() {
+    let mut m = machine_with(Topology::Loopback, |c| c.cpus = 1);
+    open_8n1(&mut m, 0, 115_200);
+    let size = |in_size| {
+        bytes!(serial_ioctl::SerialQueueSize {
+            in_size,
+            out_size: 0
+        })
+    };
+    let read = m.submit(0, Operation::Read { len: 13 });
+    let first = start_ioctl(&mut m, 0, SerialIoctl::SetQueueSize, &size(28_993), 0);
+    m.run_for(100);
+    m.cancel(read);
+    m.cancel(first);
+    let second = ioctl(&mut m, 0, SerialIoctl::SetQueueSize, &size(41_578), 0);
+    assert_eq!(m.completion(first).unwrap().status, NtStatus::CANCELLED);
+    assert_eq!(second.status, NtStatus::SUCCESS);
+    // The ring really grew to the second size: that much typeahead is kept.
+    let data = payload(41_000);
+    ok(m.call(0, Operation::Write { data: data.clone() }));
+    m.run_for(4_000 * MS);
+    assert_eq!(comm_status(&mut m, 0).amount_in_in_queue, 41_000);
+    m.close(0);
+    assert!(m.finish().is_empty());
+}
