@@ -1,7 +1,9 @@
 //! The project's random-sequence fuzzer: seeded sequences of what a user and the heap can do to an
 //! open port (reads and writes with random timeouts, flushes, cancels at random moments, purges,
 //! every public IOCTL with random bytes, wait masks, handflow and baud changes valid or not,
-//! reopen, power down and up, the heap running out), on 1–4 CPUs under random and PCT schedules,
+//! reopen, power down and up, the heap running out; on the peer topology also peer traffic,
+//! parity and framing errors, breaks and modem-line changes), on a loopback plug or a scripted
+//! peer, on 1–4 CPUs under random and PCT schedules,
 //! with invariants checked after every case:
 //!
 //! * no model verifier rule broken (exactly-once completion, no STATUS_PENDING result,
@@ -30,6 +32,7 @@ use serial_ioctl::{
 use serial_model::kernel::{
     AllocationFailures, Machine, MachineConfig, Operation, RequestHandle, Rng, Strategy,
 };
+use serial_model::uart::{FrameFormat, LineErrors, ModemInputs};
 use serial_model::wire::Topology;
 
 const CASES_IN_CI: u64 = 1000;
@@ -82,6 +85,17 @@ enum Action {
     Heap(AllocationFailures),
     Reopen,
     PowerCycle,
+    /// The peer (peer topology only) sends `len` bytes from now.
+    PeerSend {
+        len: usize,
+    },
+    /// The peer sends one character with a parity or framing error.
+    PeerError {
+        data: u8,
+        parity: bool,
+    },
+    PeerBreak,
+    PeerLines(ModemInputs),
 }
 
 /// IOCTLs whose effect puts bytes on the wire or in the ring that no write sent, which the
@@ -98,6 +112,7 @@ fn invents_bytes(code: SerialIoctl) -> bool {
 }
 
 struct Case {
+    topology: Topology,
     cpus: usize,
     strategy: Strategy,
     actions: Vec<Action>,
@@ -128,8 +143,30 @@ fn small_i32(rng: &mut Rng) -> i32 {
     }
 }
 
+fn peer_action(rng: &mut Rng) -> Action {
+    let choice = rng.below(6);
+    let mut bit = || rng.below(2) == 1;
+    match choice {
+        0 => Action::PeerError {
+            data: 0x41,
+            parity: bit(),
+        },
+        1 => Action::PeerBreak,
+        2 | 3 => Action::PeerLines(ModemInputs {
+            cts: bit(),
+            dsr: bit(),
+            ri: bit(),
+            dcd: bit(),
+        }),
+        _ => Action::PeerSend {
+            len: 1 + rng.below(200),
+        },
+    }
+}
+
 fn action(rng: &mut Rng) -> Action {
-    match rng.below(20) {
+    match rng.below(23) {
+        20..=22 => peer_action(rng),
         0..=3 => {
             let most = if rng.below(4) == 0 { 5000 } else { 64 };
             Action::Read {
@@ -200,6 +237,11 @@ fn action(rng: &mut Rng) -> Action {
 
 fn generate(seed: u64) -> Case {
     let mut rng = Rng::new(seed);
+    let topology = if rng.below(2) == 0 {
+        Topology::Loopback
+    } else {
+        Topology::Peer
+    };
     let cpus = 1 + rng.below(4);
     let strategy = if rng.below(2) == 0 {
         Strategy::Random {
@@ -213,6 +255,7 @@ fn generate(seed: u64) -> Case {
     };
     let actions = (0..ACTIONS_PER_CASE).map(|_| action(&mut rng)).collect();
     Case {
+        topology,
         cpus,
         strategy,
         actions,
@@ -249,14 +292,31 @@ struct Tally {
 /// Runs `actions`; returns its tally, or what went wrong.
 fn run(case: &Case, actions: &[Action]) -> Result<Tally, String> {
     let config = MachineConfig {
-        topology: Topology::Loopback,
+        topology: case.topology,
         cpus: case.cpus,
         strategy: case.strategy.clone(),
         panic_on_violation: false,
         ..MachineConfig::default()
     };
     let mut m = Machine::new(config);
+    let peer = case.topology == Topology::Peer;
+    if let Some(peer) = m.board_mut().peer() {
+        peer.set_format(FrameFormat::eight_n_one(115_200));
+        peer.set_lines(
+            ModemInputs {
+                cts: true,
+                dsr: true,
+                ri: false,
+                dcd: true,
+            },
+            0,
+        );
+    }
     open_8n1(&mut m, 0, 115_200);
+    // What reached the port's receiver from the far end: the peer's bytes (peer topology) or
+    // the port's own writes (loopback).
+    let mut far_end: BTreeMap<u8, u64> = BTreeMap::new();
+    let mut peer_byte = 0x80u8;
     let mut open = true;
     let mut sent: Vec<(RequestHandle, Sent)> = Vec::new();
     let mut next_byte = 0u8;
@@ -369,6 +429,45 @@ fn run(case: &Case, actions: &[Action]) -> Result<Tally, String> {
                 open = m.open(0) == NtStatus::SUCCESS;
                 None
             }
+            Action::PeerSend { len } => {
+                if peer {
+                    let bytes = data(&mut peer_byte, *len);
+                    for &byte in &bytes {
+                        *far_end.entry(byte).or_default() += 1;
+                    }
+                    let now = m.now();
+                    peer_send(&mut m, &bytes, now);
+                }
+                None
+            }
+            Action::PeerError { data, parity } => {
+                if peer {
+                    bytes_check = false;
+                    let errors = LineErrors {
+                        parity: *parity,
+                        framing: !*parity,
+                        break_condition: false,
+                    };
+                    let now = m.now();
+                    peer_send_char(&mut m, *data, errors, now);
+                }
+                None
+            }
+            Action::PeerBreak => {
+                if peer {
+                    bytes_check = false;
+                    let now = m.now();
+                    peer_break(&mut m, now);
+                }
+                None
+            }
+            Action::PeerLines(lines) => {
+                let now = m.now();
+                if let Some(peer) = m.board_mut().peer() {
+                    peer.set_lines(*lines, now);
+                }
+                None
+            }
             Action::PowerCycle => {
                 // So does a power cycle in the middle of a character.
                 bytes_check = false;
@@ -427,18 +526,32 @@ fn run(case: &Case, actions: &[Action]) -> Result<Tally, String> {
                 }
                 for &byte in bytes {
                     *written.entry(byte).or_default() += 1;
+                    if !peer {
+                        *far_end.entry(byte).or_default() += 1;
+                    }
                 }
             }
             Sent::Other => {}
         }
     }
     if bytes_check {
-        for (&byte, &count) in &received {
-            let available = written.get(&byte).copied().unwrap_or(0);
-            if !matches!(byte, XON | XOFF) && count > available {
-                return Err(format!(
-                    "received {byte:#04x} {count} times, sent {available} times"
-                ));
+        let mut at_peer: BTreeMap<u8, u64> = BTreeMap::new();
+        if let Some(peer) = m.board().peer_ref() {
+            for byte in peer.received_bytes() {
+                *at_peer.entry(byte).or_default() += 1;
+            }
+        }
+        for (what, got, sent) in [
+            ("received", &received, &far_end),
+            ("the peer got", &at_peer, &written),
+        ] {
+            for (&byte, &count) in got {
+                let available = sent.get(&byte).copied().unwrap_or(0);
+                if !matches!(byte, XON | XOFF) && count > available {
+                    return Err(format!(
+                        "{what} {byte:#04x} {count} times, sent {available} times"
+                    ));
+                }
             }
         }
     }
