@@ -98,8 +98,9 @@ enum Action {
     PeerLines(ModemInputs),
 }
 
-/// IOCTLs whose effect puts bytes on the wire or in the ring that no write sent, which the
-/// loopback byte check cannot account for; they run with that check off.
+/// IOCTLs whose effect puts bytes on the wire or in the ring that no write sent, or changes them
+/// (a shorter word length, the UART's internal loopback through SET_MODEM_CONTROL's LOOP bit),
+/// which the byte check cannot account for; they run with that check off.
 fn invents_bytes(code: SerialIoctl) -> bool {
     matches!(
         code,
@@ -108,6 +109,8 @@ fn invents_bytes(code: SerialIoctl) -> bool {
             | SerialIoctl::SetChars
             | SerialIoctl::XoffCounter
             | SerialIoctl::SetBreakOn
+            | SerialIoctl::SetLineControl
+            | SerialIoctl::SetModemControl
     )
 }
 
