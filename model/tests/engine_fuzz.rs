@@ -15,7 +15,7 @@
 //!
 //! A failing case shrinks (actions dropped while it still fails) and prints the seed, the
 //! shrunk sequence and the replay command. CI runs `CASES_IN_CI` cases; a long run is
-//! `SERIAL_FUZZ_CASES=200000 cargo test --release -p serial-model --test engine_fuzz -- --nocapture`
+//! `SERIAL_FUZZ_FIRST=20000 SERIAL_FUZZ_CASES=330000 cargo test --release -p serial-model --test engine_fuzz -- --nocapture`
 //! (`SERIAL_FUZZ_FIRST` picks the first case seed, `SERIAL_FUZZ_REPLAY` runs one case).
 
 #[macro_use]
