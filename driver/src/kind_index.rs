@@ -26,6 +26,7 @@ pub const fn dpc_index(kind: DpcKind) -> usize {
         DpcKind::TransmitRefill => 3,
         DpcKind::ErrorAbort => 4,
         DpcKind::FlowControl => 5,
+        DpcKind::Health => 6,
     }
 }
 
@@ -39,6 +40,8 @@ pub const fn timer_index(kind: TimerKind) -> usize {
         TimerKind::ImmediateTotal => 3,
         TimerKind::XoffCounter => 4,
         TimerKind::LowerRts => 5,
+        TimerKind::TransmitWatchdog => 6,
+        TimerKind::ErrorLog => 7,
     }
 }
 
@@ -47,6 +50,7 @@ pub const fn timer_index(kind: TimerKind) -> usize {
 pub const fn work_item_index(kind: WorkItemKind) -> usize {
     match kind {
         WorkItemKind::ResizeReceiveBuffer => 0,
+        WorkItemKind::Recover => 1,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The device: its context (ISR-shared and spin-lock-shared state) and the entry points the
 //! platform calls. Each concern's logic lives in its own module as `impl Device` blocks.
 
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::AtomicI32;
 
 use serial_ioctl::NtStatus;
 
@@ -59,9 +59,11 @@ pub struct Device<K: Kernel> {
     pub(crate) config: DeviceConfig,
     pub(crate) isr_state: K::InterruptCell<IsrState>,
     pub(crate) shared: K::SpinLockCell<Shared<K::Request>>,
-    /// Surprise-removed: every request completes STATUS_DELETE_PENDING. Set once, while holding
+    /// The device cannot work any more, and the status every request now completes with:
+    /// STATUS_DELETE_PENDING after surprise removal, STATUS_IO_DEVICE_ERROR or
+    /// STATUS_DEVICE_NOT_CONNECTED after recovery gave up (0 while healthy). Set while holding
     /// the spin lock; the queueing paths read it under that lock, the dispatch gates without it.
-    pub(crate) gone: AtomicBool,
+    pub(crate) failure: AtomicI32,
 }
 
 impl<K: Kernel> core::fmt::Debug for Device<K> {
@@ -99,13 +101,14 @@ impl<K: Kernel> Device<K> {
             wait: None,
             immediate: None,
             timers: TimerDeadlines::default(),
+            health: crate::state::Health::default(),
         });
         Self {
             kernel,
             config,
             isr_state,
             shared,
-            gone: AtomicBool::new(false),
+            failure: AtomicI32::new(0),
         }
     }
 
@@ -174,10 +177,11 @@ impl<K: Kernel> Device<K> {
     }
 
     /// Why a request the engine would hold must be completed at once instead, decided under the
-    /// spin lock: the device is gone (DELETE_PENDING), or cleanup has begun (CANCELLED).
+    /// spin lock: the device failed or is gone (its failure status), or cleanup has begun
+    /// (CANCELLED).
     pub(crate) fn refusal(&self, shared: &Shared<K::Request>) -> Option<NtStatus> {
-        if self.is_gone() {
-            Some(NtStatus::DELETE_PENDING)
+        if let Some(status) = self.failure() {
+            Some(status)
         } else if !shared.accepting {
             Some(NtStatus::CANCELLED)
         } else {
@@ -206,6 +210,7 @@ impl<K: Kernel> Device<K> {
             DpcKind::WaitComplete => self.wait_dpc(),
             DpcKind::ErrorAbort => self.error_abort_dpc(),
             DpcKind::FlowControl => self.flow_control_dpc(),
+            DpcKind::Health => self.health_dpc(),
         }
     }
 
@@ -220,6 +225,8 @@ impl<K: Kernel> Device<K> {
             TimerKind::ImmediateTotal => self.immediate_total_expired(),
             TimerKind::XoffCounter => self.xoff_counter_expired(),
             TimerKind::LowerRts => self.lower_rts_expired(),
+            TimerKind::TransmitWatchdog => self.transmit_watchdog_expired(),
+            TimerKind::ErrorLog => self.error_log_expired(),
         }
     }
 
@@ -229,6 +236,7 @@ impl<K: Kernel> Device<K> {
     pub fn run_work_item(&self, kind: WorkItemKind) {
         match kind {
             WorkItemKind::ResizeReceiveBuffer => self.resize_work_item(),
+            WorkItemKind::Recover => self.recover_work_item(),
         }
     }
 

@@ -20,8 +20,8 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: ≤ DISPATCH.
     pub fn device_control(&self, mut request: K::Request, code: u32) {
-        if self.is_gone() {
-            return Self::finish(request, NtStatus::DELETE_PENDING, 0);
+        if let Some(status) = self.failure() {
+            return Self::finish(request, status, 0);
         }
         let ioctl = SerialIoctl::from_code(code);
         let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
@@ -173,8 +173,8 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: ≤ DISPATCH.
     pub fn internal_device_control(&self, mut request: K::Request, code: u32) {
-        if self.is_gone() {
-            return Self::finish(request, NtStatus::DELETE_PENDING, 0);
+        if let Some(status) = self.failure() {
+            return Self::finish(request, status, 0);
         }
         let Some(ioctl) = InternalIoctl::from_code(code) else {
             return Self::finish(request, NtStatus::INVALID_PARAMETER, 0);

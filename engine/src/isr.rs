@@ -16,6 +16,9 @@ use crate::uart::{
 const MAX_PASSES: usize = 32;
 /// Upper bound on bytes drained per RDA/CTI pass (a 16-byte FIFO plus margin).
 const MAX_RX_PER_PASS: usize = 32;
+/// Passes in a row that serviced nothing while IIR kept showing a cause: the interrupt will not
+/// clear (a working 16550 needs at most one such pass, for a THRE with nothing to send).
+const STUCK_PASSES: usize = 4;
 
 /// DPCs the ISR decided to queue; inserted once, at the end.
 #[derive(Copy, Clone, Debug, Default)]
@@ -26,6 +29,7 @@ pub struct Wakeups {
     refill: bool,
     abort: bool,
     flow: bool,
+    health: bool,
 }
 
 impl Wakeups {
@@ -37,6 +41,7 @@ impl Wakeups {
             (self.refill, DpcKind::TransmitRefill),
             (self.abort, DpcKind::ErrorAbort),
             (self.flow, DpcKind::FlowControl),
+            (self.health, DpcKind::Health),
         ] {
             if wanted {
                 kernel.insert_dpc(kind);
@@ -51,11 +56,17 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
     if iir & IIR_NO_INTERRUPT != 0 {
         return false;
     }
+    if state.health.masked {
+        // Masked for recovery: nothing is serviced until the work item reprograms the UART.
+        return true;
+    }
     let mut wake = Wakeups::default();
+    let mut idle_passes: usize = 0;
     for _ in 0..MAX_PASSES {
         if iir & IIR_NO_INTERRUPT != 0 {
             break;
         }
+        let activity = state.health.activity;
         if !state.open {
             quiet(kernel, iir);
         } else {
@@ -75,6 +86,16 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
                     quiet(kernel, iir);
                 }
             }
+            if state.health.activity == activity {
+                idle_passes = idle_passes.saturating_add(1);
+                if idle_passes >= STUCK_PASSES {
+                    mask_stuck_interrupt(kernel, state, iir, &mut wake);
+                    wake.insert_all(kernel);
+                    return true;
+                }
+            } else {
+                idle_passes = 0;
+            }
         }
         iir = kernel.read_register(Register::InterruptIdFifoControl);
     }
@@ -91,6 +112,22 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
     }
     wake.insert_all(kernel);
     true
+}
+
+/// The UART's interrupt does not clear however it is serviced: mask it (IER 0 and OUT2 off, the
+/// board's gate) so the CPU is not held at DIRQL, and let the Health DPC start recovery.
+fn mask_stuck_interrupt<K: Kernel>(kernel: &K, state: &mut IsrState, iir: u8, wake: &mut Wakeups) {
+    crate::health::mask(kernel, state);
+    state.health.storm = Some(iir);
+    request_health(state, wake);
+}
+
+/// Queues the Health DPC once for everything the ISR counted or flagged.
+fn request_health(state: &mut IsrState, wake: &mut Wakeups) {
+    if !state.health.dpc_requested {
+        state.health.dpc_requested = true;
+        wake.health = true;
+    }
 }
 
 /// Silences a cause on a closed port.
@@ -148,6 +185,8 @@ fn store<K: Kernel>(kernel: &K, state: &mut IsrState, byte: u8, wake: &mut Wakeu
     }
     state.errors |= error::QUEUEOVERRUN;
     state.stats.buffer_overrun_error_count = state.stats.buffer_overrun_error_count.wrapping_add(1);
+    state.health.buffer_overruns = state.health.buffer_overruns.saturating_add(1);
+    request_health(state, wake);
     if state.handflow.flow_replace & handflow::ERROR_CHAR != 0 {
         let error_char = state.chars.error_char;
         if let Some(last) = state.rx.last_mut() {
@@ -182,6 +221,7 @@ fn note_arrival<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups)
 fn receive<K: Kernel>(kernel: &K, state: &mut IsrState, raw: u8, wake: &mut Wakeups) {
     let byte = raw & state.data_mask;
     state.stats.received_count = state.stats.received_count.wrapping_add(1);
+    state.health.activity = state.health.activity.wrapping_add(1);
     let flow_replace = state.handflow.flow_replace;
     if flow_replace & handflow::NULL_STRIPPING != 0 && byte == 0 {
         return;
@@ -254,10 +294,13 @@ fn process_line_status<K: Kernel>(
     if lsr & LSR_ERRORS == 0 {
         return false;
     }
+    state.health.activity = state.health.activity.wrapping_add(1);
     if lsr & LSR_OE != 0 {
         state.errors |= error::OVERRUN;
         state.stats.serial_overrun_error_count =
             state.stats.serial_overrun_error_count.wrapping_add(1);
+        state.health.overruns = state.health.overruns.saturating_add(1);
+        request_health(state, wake);
     }
     if lsr & LSR_BI != 0 {
         state.errors |= error::BREAK;
@@ -341,6 +384,9 @@ pub fn process_modem_status<K: Kernel>(
     if msr & MSR_TERI != 0 {
         raise(state, ev::RING, wake);
     }
+    if msr & (MSR_DCTS | MSR_DDSR | MSR_DDCD | MSR_TERI) != 0 {
+        state.health.activity = state.health.activity.wrapping_add(1);
+    }
     let escape = state.flow.escape_char;
     if escape != 0 && msr & (MSR_DCTS | MSR_DDSR | MSR_DDCD | MSR_TERI) != 0 {
         for byte in [escape, lsrmst::MST, msr] {
@@ -353,7 +399,8 @@ pub fn process_modem_status<K: Kernel>(
     }
 }
 
-fn has_transmit_work(state: &IsrState) -> bool {
+/// Whether the ISR has something to hand to THR (flow control permitting).
+pub fn has_transmit_work(state: &IsrState) -> bool {
     state.flow.send_xon
         || state.flow.send_xoff
         || state.tx.immediate.is_some()
@@ -385,6 +432,8 @@ fn transmit<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8, wake: &
         }
         kernel.write_register(Register::Data, byte);
         state.stats.transmitted_count = state.stats.transmitted_count.wrapping_add(1);
+        state.health.tx_progress = state.health.tx_progress.wrapping_add(1);
+        state.health.activity = state.health.activity.wrapping_add(1);
         state.wait.emptied_transmit = true;
         *written = written.saturating_add(1);
     };

@@ -109,17 +109,21 @@ pub enum DpcKind {
     ErrorAbort,
     /// The ISR saw a modem-status or XON/XOFF change that may release or hold transmission.
     FlowControl,
+    /// The ISR counted device errors to log, or masked a UART whose interrupt would not clear:
+    /// gather the log entries and queue the recovery work item.
+    Health,
 }
 
 impl DpcKind {
     /// Every DPC kind, in declaration order (index = position).
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::ReadComplete,
         Self::WriteComplete,
         Self::WaitComplete,
         Self::TransmitRefill,
         Self::ErrorAbort,
         Self::FlowControl,
+        Self::Health,
     ];
 }
 
@@ -139,17 +143,24 @@ pub enum TimerKind {
     XoffCounter,
     /// Transmit-toggle: lower RTS once the shift register has emptied.
     LowerRts,
+    /// While a write is current: has the UART taken a byte lately? Retries a lost THRE with the
+    /// IER kick, and escalates to recovery when retries do not help.
+    TransmitWatchdog,
+    /// The end of the error log's gathering window: write the gathered entries.
+    ErrorLog,
 }
 
 impl TimerKind {
     /// Every timer kind, in declaration order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::ReadTotal,
         Self::ReadInterval,
         Self::WriteTotal,
         Self::ImmediateTotal,
         Self::XoffCounter,
         Self::LowerRts,
+        Self::TransmitWatchdog,
+        Self::ErrorLog,
     ];
 }
 
@@ -159,11 +170,14 @@ impl TimerKind {
 pub enum WorkItemKind {
     /// Allocate a larger receive ring for a SET_QUEUE_SIZE that reached the head of the read queue.
     ResizeReceiveBuffer,
+    /// Probe a masked UART, reset and reprogram it, or fail the device: recovery waits between
+    /// attempts, so it runs at PASSIVE_LEVEL.
+    Recover,
 }
 
 impl WorkItemKind {
     /// Every work-item kind, in declaration order.
-    pub const ALL: [Self; 1] = [Self::ResizeReceiveBuffer];
+    pub const ALL: [Self; 2] = [Self::ResizeReceiveBuffer, Self::Recover];
 }
 
 /// Proof that the caller is the device's ISR, running at DIRQL with the interrupt spin lock held.
@@ -315,6 +329,19 @@ pub trait Kernel: Send + Sync + Sized {
     ///
     /// IRQL: PASSIVE only (create/close paths).
     fn delay(&self, duration: Duration);
+
+    /// Writes one entry to the system event log (IoAllocateErrorLogEntry with the entry's size,
+    /// then IoWriteErrorLogEntry). An entry that cannot be allocated is dropped: logging never
+    /// fails an operation.
+    ///
+    /// IRQL: ≤ DISPATCH (never from the ISR).
+    fn write_error_log(&self, entry: &crate::error_log::ErrorLogEntry);
+
+    /// Reports that the device cannot work (WdfDeviceSetFailed, WdfDeviceFailedNoRestart): the
+    /// PnP manager stops and removes it. The engine has already completed every request.
+    ///
+    /// IRQL: ≤ DISPATCH.
+    fn fail_device(&self);
 
     /// Reports `count` bytes the running routine copied between a request buffer and the
     /// receive ring or transmit staging. Windows does nothing with it; the kernel model charges it

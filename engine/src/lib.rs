@@ -24,8 +24,10 @@ pub mod kernel;
 
 mod config;
 mod device;
+pub mod error_log;
 pub mod file_information;
 mod flow_control;
+mod health;
 mod hw;
 mod ioctl;
 mod isr;

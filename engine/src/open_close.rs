@@ -47,8 +47,8 @@ impl<K: Kernel> Device<K> {
     ///
     /// IRQL: PASSIVE.
     pub fn create(&self) -> NtStatus {
-        if self.is_gone() {
-            return NtStatus::DELETE_PENDING;
+        if let Some(status) = self.failure() {
+            return status;
         }
         let (open, wanted) = self.with_shared(|shared| (shared.open, shared.rx_buffer_size));
         if open {
@@ -118,6 +118,7 @@ impl<K: Kernel> Device<K> {
         let mcr = s.mcr | MCR_OUT2;
         hw::write_mcr(k, s, mcr);
         s.ier = IER_ALL;
+        s.health.masked = false;
         s.tx.idle = false;
         k.write_register(Register::InterruptEnable, 0);
         k.write_register(Register::InterruptEnable, IER_ALL);
@@ -141,17 +142,28 @@ impl<K: Kernel> Device<K> {
     pub fn surprise_removed(&self) {
         // Set under the spin lock: a request queued before this is held and ended below; one
         // queued after sees the flag (every queueing path reads it under the same lock).
-        self.with_shared(|_| self.gone.store(true, Ordering::Release));
+        self.with_shared(|_| self.set_failure(NtStatus::DELETE_PENDING));
         self.end_every_request(NtStatus::DELETE_PENDING);
     }
 
-    /// Whether the device was surprise-removed.
-    pub(crate) fn is_gone(&self) -> bool {
-        self.gone.load(Ordering::Acquire)
+    /// Records that the device cannot work; the first failure's status stays. Call with the spin
+    /// lock held.
+    pub(crate) fn set_failure(&self, status: NtStatus) {
+        let _ = self
+            .failure
+            .compare_exchange(0, status.0, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// The status every request completes with once the device failed or was removed.
+    pub(crate) fn failure(&self) -> Option<NtStatus> {
+        match self.failure.load(Ordering::Acquire) {
+            0 => None,
+            status => Some(NtStatus(status)),
+        }
     }
 
     /// Completes every request the port holds with `status`, in bounded batches.
-    fn end_every_request(&self, status: NtStatus) {
+    pub(crate) fn end_every_request(&self, status: NtStatus) {
         loop {
             let more = self.locked(|shared, done| {
                 let reads = self.abort_reads(shared, done, status);
@@ -198,7 +210,11 @@ impl<K: Kernel> Device<K> {
             s.flow.tx_holds &= !hold::TX_WAITING_ON_BREAK;
             crate::line::character_time(s.lcr, s.divisor, self.config.clock_hz)
         });
-        self.wait_for_transmitter(char_time);
+        // A failed UART may never drain: do not wait for it.
+        let healthy = self.failure().is_none();
+        if healthy {
+            self.wait_for_transmitter(char_time);
+        }
         let xoff_sent = self.sync(|s| {
             hw::write_mcr(&self.kernel, s, s.mcr & !MCR_OUT2);
             s.ier = 0;
@@ -207,7 +223,7 @@ impl<K: Kernel> Device<K> {
                 .write_register(Register::InterruptIdFifoControl, 0);
             s.flow.rx_holds & hold::TX_WAITING_XOFF_SENT != 0
         });
-        if xoff_sent {
+        if xoff_sent && healthy {
             // Release a peer we stopped, so it is not left waiting for an XON forever.
             self.sync(|s| self.kernel.write_register(Register::Data, s.chars.xon_char));
             self.wait_for_transmitter(char_time);
@@ -215,6 +231,7 @@ impl<K: Kernel> Device<K> {
         self.kernel.delay(Duration::from_100ns(
             char_time.as_100ns().saturating_mul(10),
         ));
+        self.flush_error_log();
         let stale = self.locked(|shared, _| {
             for kind in TimerKind::ALL {
                 crate::timeouts::disarm(&self.kernel, &mut shared.timers, kind);
@@ -274,8 +291,8 @@ impl<K: Kernel> Device<K> {
     /// Gate for reads, writes and IOCTLs: the port must be open, and with ERROR_ABORT a latched
     /// error fails everything until GET_COMMSTATUS reads it (serial-semantics.md §9.2).
     pub(crate) fn admit_io(&self) -> Result<(), NtStatus> {
-        if self.is_gone() {
-            return Err(NtStatus::DELETE_PENDING);
+        if let Some(status) = self.failure() {
+            return Err(status);
         }
         let (open, blocked) = self.sync(|s| (s.open, s.error_abort_blocked()));
         if !open {

@@ -95,6 +95,26 @@ pub struct FlowState {
     pub escape_char: u8,
 }
 
+/// Device health as the ISR sees it (serviced by the Health DPC and the recovery work item).
+#[derive(Copy, Clone, Debug, Default)]
+pub struct IsrHealth {
+    /// Hardware overruns (LSR.OE) not yet handed to the error log.
+    pub overruns: u32,
+    /// Receive-ring overruns not yet handed to the error log.
+    pub buffer_overruns: u32,
+    /// The ISR masked the UART because its interrupt would not clear; the IIR it kept showing.
+    pub storm: Option<u8>,
+    /// The UART's interrupts are masked (IER 0, OUT2 off) until recovery reprograms it.
+    pub masked: bool,
+    /// The Health DPC was queued and has not run yet.
+    pub dpc_requested: bool,
+    /// Serviced causes (bytes moved, errors and modem changes seen), wrapping: an ISR pass that
+    /// changes nothing here serviced nothing.
+    pub activity: u32,
+    /// Bytes handed to THR, wrapping: what the transmit watchdog watches.
+    pub tx_progress: u32,
+}
+
 /// State touched by the ISR; reachable only under the interrupt lock.
 #[derive(Debug)]
 pub struct IsrState {
@@ -138,6 +158,8 @@ pub struct IsrState {
     pub fcr: u8,
     /// Divisor latch value in use.
     pub divisor: u16,
+    /// Errors to log, storm detection, transmit progress.
+    pub health: IsrHealth,
 }
 
 impl IsrState {
@@ -171,6 +193,7 @@ impl IsrState {
             tx_fifo_depth: 14,
             fcr: crate::uart::FCR_ENABLE | crate::uart::FCR_TRIGGER_8,
             divisor: settings.divisor,
+            health: IsrHealth::default(),
         }
     }
 }
@@ -185,6 +208,8 @@ pub struct TimerDeadlines {
     immediate_total: Option<Instant>,
     xoff_counter: Option<Instant>,
     lower_rts: Option<Instant>,
+    transmit_watchdog: Option<Instant>,
+    error_log: Option<Instant>,
 }
 
 impl TimerDeadlines {
@@ -197,6 +222,8 @@ impl TimerDeadlines {
             TimerKind::ImmediateTotal => &mut self.immediate_total,
             TimerKind::XoffCounter => &mut self.xoff_counter,
             TimerKind::LowerRts => &mut self.lower_rts,
+            TimerKind::TransmitWatchdog => &mut self.transmit_watchdog,
+            TimerKind::ErrorLog => &mut self.error_log,
         }
     }
 }
@@ -268,4 +295,25 @@ pub struct Shared<R> {
     pub immediate: Option<Held<R>>,
     /// Timer due times.
     pub timers: TimerDeadlines,
+    /// Error log, transmit watchdog and recovery bookkeeping.
+    pub health: Health,
+}
+
+/// Error log, transmit watchdog and recovery bookkeeping, under the spin lock.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Health {
+    /// Entries gathered for the event log.
+    pub log: crate::error_log::ErrorLog,
+    /// The transmit progress the watchdog saw at its last look.
+    pub watched_progress: u32,
+    /// Watchdog retries (IER kicks) since the transmitter last moved.
+    pub retries: u32,
+    /// The recovery work item is queued and has not started.
+    pub recover_queued: bool,
+    /// Why recovery was asked for.
+    pub reason: crate::error_log::Reason,
+    /// Recoveries in the current window, and when the window's last one happened.
+    pub recent_recoveries: u32,
+    /// When the last recovery reset the UART.
+    pub last_recovery: Option<Instant>,
 }

@@ -105,6 +105,7 @@ impl<K: Kernel> Device<K> {
             });
             self.kernel.bytes_copied(current.staged);
             shared.current_write = Some(current);
+            self.watch_transmitter(shared);
         }
         if shared.current_write.is_none() {
             if shared.writes.is_empty() {

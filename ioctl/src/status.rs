@@ -40,10 +40,14 @@ impl NtStatus {
     pub const NOT_IMPLEMENTED: Self = Self(0xC000_0002u32 as i32);
     /// `STATUS_UNSUCCESSFUL`: named so it can be recognised; never used for a serial IOCTL.
     pub const UNSUCCESSFUL: Self = Self(0xC000_0001u32 as i32);
+    /// `STATUS_IO_DEVICE_ERROR`: the UART stayed broken through recovery; the device failed.
+    pub const IO_DEVICE_ERROR: Self = Self(0xC000_0185u32 as i32);
+    /// `STATUS_DEVICE_NOT_CONNECTED`: the UART vanished (registers read 0xFF); the device failed.
+    pub const DEVICE_NOT_CONNECTED: Self = Self(0xC000_009Du32 as i32);
 
     /// Every named status with its `STATUS_*` name, for [`name`](Self::name) and
     /// [`from_name`](Self::from_name).
-    const NAMED: [(Self, &'static str); 16] = [
+    const NAMED: [(Self, &'static str); 18] = [
         (Self::SUCCESS, "STATUS_SUCCESS"),
         (Self::TIMEOUT, "STATUS_TIMEOUT"),
         (Self::PENDING, "STATUS_PENDING"),
@@ -69,6 +73,8 @@ impl NtStatus {
         (Self::INVALID_DEVICE_STATE, "STATUS_INVALID_DEVICE_STATE"),
         (Self::NOT_IMPLEMENTED, "STATUS_NOT_IMPLEMENTED"),
         (Self::UNSUCCESSFUL, "STATUS_UNSUCCESSFUL"),
+        (Self::IO_DEVICE_ERROR, "STATUS_IO_DEVICE_ERROR"),
+        (Self::DEVICE_NOT_CONNECTED, "STATUS_DEVICE_NOT_CONNECTED"),
     ];
 
     /// `NT_SUCCESS`: true for success and informational codes (value ≥ 0), including

@@ -326,6 +326,29 @@ impl Machine {
         );
     }
 
+    /// What `port`'s driver wrote to the system event log, oldest first.
+    #[must_use]
+    pub fn error_log(&self, port: usize) -> Vec<super::LoggedError> {
+        let world = self.shared.lock();
+        world
+            .error_log
+            .iter()
+            .filter(|logged| logged.port == port)
+            .copied()
+            .collect()
+    }
+
+    /// Whether `port`'s driver reported its device failed (WdfDeviceSetFailed).
+    #[must_use]
+    pub fn device_failed(&self, port: usize) -> bool {
+        self.shared
+            .lock()
+            .failed_devices
+            .get(port)
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// Whether prepare-hardware found a UART on `port`.
     #[must_use]
     pub fn hardware_present(&self, port: usize) -> bool {

@@ -327,6 +327,54 @@ impl Kernel for ModelKernel {
         Duration::from_100ns(self.shared.lock().now)
     }
 
+    fn write_error_log(&self, entry: &serial_engine::error_log::ErrorLogEntry) {
+        let _model = Scope::model();
+        self.shared.schedule();
+        let cpu = self.shared.current_cpu();
+        let mut world = self.shared.lock();
+        let irql = world.irql(cpu);
+        if irql > Irql::DISPATCH {
+            world.violate(
+                rule::ERROR_LOG,
+                cpu,
+                format!("IoWriteErrorLogEntry called at {irql}; its maximum is DISPATCH_LEVEL"),
+            );
+        }
+        let size = super::error_log::entry_size();
+        if size > super::error_log::ERROR_LOG_MAXIMUM_SIZE {
+            world.violate(
+                rule::ERROR_LOG,
+                cpu,
+                format!("an error-log entry of {size} bytes exceeds ERROR_LOG_MAXIMUM_SIZE"),
+            );
+        }
+        let time = world.now;
+        world.error_log.push(super::error_log::LoggedError {
+            port: self.port,
+            time,
+            cpu,
+            irql,
+            entry: *entry,
+        });
+        world.event(cpu, || {
+            format!("IoWriteErrorLogEntry {:?} x{}", entry.kind, entry.count())
+        });
+    }
+
+    fn fail_device(&self) {
+        let _model = Scope::model();
+        self.shared.schedule();
+        let cpu = self.shared.current_cpu();
+        let mut world = self.shared.lock();
+        world.check_irql(cpu, Irql::DISPATCH, "WdfDeviceSetFailed");
+        if let Some(failed) = world.failed_devices.get_mut(self.port) {
+            *failed = true;
+        }
+        world.event(cpu, || {
+            "WdfDeviceSetFailed(WdfDeviceFailedNoRestart)".to_owned()
+        });
+    }
+
     fn bytes_copied(&self, count: usize) {
         let _model = Scope::model();
         // Charged to the running ISR/DPC frame: the copy ran at raised IRQL.

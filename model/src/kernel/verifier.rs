@@ -56,6 +56,9 @@ pub mod rule {
     pub const LIVELOCK: &str = "Livelock";
     /// A UART register touched outside the ISR and outside the interrupt lock.
     pub const REGISTER_ACCESS_UNLOCKED: &str = "RegisterAccessUnlocked";
+    /// IoWriteErrorLogEntry above DISPATCH_LEVEL (from the ISR), or an entry larger than
+    /// ERROR_LOG_MAXIMUM_SIZE.
+    pub const ERROR_LOG: &str = "ErrorLogEntry";
     /// Code running on a virtual CPU panicked.
     pub const PANIC: &str = "Panic";
 }

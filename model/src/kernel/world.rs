@@ -353,6 +353,10 @@ pub(crate) struct World {
     pub steps_this_instant: u64,
     pub isrs_this_instant: u64,
     pub last_cpu: Option<usize>,
+    /// Entries written to the system event log, oldest first.
+    pub error_log: Vec<super::error_log::LoggedError>,
+    /// Ports whose driver called WdfDeviceSetFailed.
+    pub failed_devices: Vec<bool>,
 }
 
 impl World {
@@ -407,6 +411,8 @@ impl World {
             steps_this_instant: 0,
             isrs_this_instant: 0,
             last_cpu: None,
+            error_log: Vec::new(),
+            failed_devices: vec![false; ports],
         }
     }
 

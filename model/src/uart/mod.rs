@@ -14,6 +14,7 @@
 //! the specification (except the 10 ms MSR polling, which is not modelled), so that a driver can be
 //! tested against both.
 
+mod faults;
 mod fifo;
 mod line;
 mod modem;
@@ -25,6 +26,7 @@ mod transmitter;
 
 use std::collections::VecDeque;
 
+pub use faults::{FaultState, UartFault};
 pub use line::{FrameFormat, LineChar, LineErrors, ModemInputs, ModemOutputs, Parity, StopBits};
 pub use registers::{InterruptCause, Register};
 pub use trace::{AccessKind, DEFAULT_TRACE_CAPACITY, RegisterAccess, UartCounters};
@@ -177,6 +179,7 @@ pub struct Uart16550 {
     trace: TraceRing,
     counters: UartCounters,
     violations: Vec<String>,
+    faults: faults::FaultState,
 }
 
 impl Default for Uart16550 {
@@ -224,6 +227,7 @@ impl Uart16550 {
             trace: TraceRing::default(),
             counters: UartCounters::default(),
             violations: Vec::new(),
+            faults: faults::FaultState::default(),
         }
     }
 
@@ -245,6 +249,10 @@ impl Uart16550 {
     /// Reads register `offset` (bits 2:0) at `now`, after processing everything due by then.
     pub fn read(&mut self, offset: u8, now: Time) -> u8 {
         self.advance(now);
+        if self.faults.removed {
+            self.counters.register_reads += 1;
+            return 0xFF;
+        }
         let register = Register::decode(offset, false, self.dlab());
         let value = match register {
             Register::Rbr => self.read_rbr(),
@@ -269,6 +277,10 @@ impl Uart16550 {
     /// Writes register `offset` (bits 2:0) at `now`, after processing everything due by then.
     pub fn write(&mut self, offset: u8, value: u8, now: Time) {
         self.advance(now);
+        if self.faults.removed {
+            self.counters.register_writes += 1;
+            return;
+        }
         let register = Register::decode(offset, true, self.dlab());
         match register {
             Register::Thr => self.write_thr(value),
@@ -295,6 +307,9 @@ impl Uart16550 {
 
     /// The interrupt request as the interrupt controller sees it: a level, after OUT2 gating.
     pub fn irq_line(&self) -> bool {
+        if self.faults.removed {
+            return false;
+        }
         let gate_open = match self.effective_irq_gate() {
             IrqGate::Ungated => true,
             IrqGate::Out2Bit => self.mcr & mcr::OUT2 != 0,
@@ -305,7 +320,7 @@ impl Uart16550 {
 
     /// The UART's own INTR output, before board gating: any enabled cause pending.
     pub fn intr(&self) -> bool {
-        self.pending_cause().is_some()
+        self.pending_cause().is_some() || self.faults.spurious || self.faults.stuck_interrupt
     }
 
     /// The cause IIR would report now (highest priority pending, enabled cause).
@@ -459,15 +474,19 @@ impl Uart16550 {
     }
 
     fn read_iir(&mut self) -> u8 {
-        let cause = self.pending_cause();
-        if cause == Some(InterruptCause::ThrEmpty) {
-            self.thri_pending = false;
-        }
+        self.faults.spurious = false;
         let fifo_bits = if self.fifo_enabled() {
             iir::FIFOS_ENABLED
         } else {
             0
         };
+        if let Some(stuck) = self.stuck_iir() {
+            return stuck | fifo_bits;
+        }
+        let cause = self.pending_cause();
+        if cause == Some(InterruptCause::ThrEmpty) {
+            self.thri_pending = false;
+        }
         cause.map_or(iir::NO_INTERRUPT, InterruptCause::iir_code) | fifo_bits
     }
 

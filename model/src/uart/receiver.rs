@@ -79,6 +79,11 @@ impl Uart16550 {
     }
 
     fn load_rx(&mut self, entry: RxEntry) {
+        if self.burst_overrun() {
+            self.lsr_errors |= lsr::OE;
+            self.counters.overruns += 1;
+            return;
+        }
         if self.fifo_enabled() {
             if self.rx.is_full(FIFO_DEPTH) {
                 // The FIFO is kept; the character in the shift register is lost.
@@ -195,6 +200,7 @@ impl Uart16550 {
     }
 
     pub(super) fn reset_rx_fifo(&mut self) {
+        self.counters.rx_bytes_discarded += self.rx.len() as u64;
         self.rx.clear();
         self.lsr_errors &= !lsr::BI;
         self.cti_pending = false;

@@ -107,4 +107,8 @@ pub struct UartCounters {
     pub breaks_received: u64,
     /// Characters that reached SIN while loopback disconnected it.
     pub chars_dropped_in_loopback: u64,
+    /// Bytes a transmit FIFO reset threw away before they were sent.
+    pub tx_bytes_discarded: u64,
+    /// Bytes a receive FIFO reset threw away before they were read.
+    pub rx_bytes_discarded: u64,
 }

@@ -58,7 +58,10 @@ impl Uart16550 {
     }
 
     /// Moves the TX FIFO head into the shift register at the current instant.
-    fn start_next_char(&mut self) {
+    pub(super) fn start_next_char(&mut self) {
+        if self.transmitter_stopped() {
+            return;
+        }
         let Some(data) = self.tx.pop_front() else {
             return;
         };
@@ -84,7 +87,9 @@ impl Uart16550 {
 
     pub(super) fn set_thre(&mut self) {
         self.thre = true;
-        self.thri_pending = true;
+        if !self.thre_interrupt_lost() {
+            self.thri_pending = true;
+        }
         self.tx_two_at_once = false;
         self.thre_due = None;
     }
@@ -122,8 +127,10 @@ impl Uart16550 {
     }
 
     pub(super) fn reset_tx_fifo(&mut self) {
+        self.counters.tx_bytes_discarded += self.tx.len() as u64;
         self.tx.clear();
         self.set_thre();
+        self.transmit_fifo_was_reset();
     }
 
     /// Tracks SOUT spacing: LCR bit 6 outside loopback. A break held for a whole character time
