@@ -20,7 +20,7 @@ use serial_engine::Device;
 use wdk_sys::{WDF_OBJECT_CONTEXT_TYPE_INFO, WDFDEVICE, call_unsafe_wdf_function_binding};
 
 use crate::{
-    dpc::DpcSet, interrupt::InterruptLock, kernel::WdfKernel, naming::NamingState,
+    dpc::DpcSet, event_log::EventLog, interrupt::InterruptLock, kernel::WdfKernel, naming::NamingState,
     registers::PortIo, timer::TimerSet, wdf_size::wdf_size_of, work_item::WorkItemSet,
 };
 
@@ -38,6 +38,8 @@ pub(crate) struct Resident {
     pub(crate) timers: TimerSet,
     /// One IO_WORKITEM per `WorkItemKind`.
     pub(crate) work_items: WorkItemSet,
+    /// Error-log entries and device failure.
+    pub(crate) event_log: EventLog,
 }
 
 /// Per-device state attached to the WDFDEVICE.

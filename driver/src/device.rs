@@ -243,6 +243,7 @@ unsafe fn set_up_device(device: WDFDEVICE, device_name: &DeviceName) -> NTSTATUS
     // SAFETY:
     // 1. PASSIVE_LEVEL, once; `device_object` is this device's; `routine_context` owns the set.
     let allocated = unsafe { resident.work_items.allocate(device_object, routine_context) };
+    resident.event_log.attach(device, device_object);
     context.mark_resident_ready();
     if !allocated {
         return STATUS_INSUFFICIENT_RESOURCES;

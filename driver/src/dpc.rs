@@ -64,6 +64,7 @@ deferred_routines!(DpcKind, run_dpc, {
     transmit_refill_dpc => TransmitRefill,
     error_abort_dpc => ErrorAbort,
     flow_control_dpc => FlowControl,
+    health_dpc => Health,
 });
 
 /// The resident KDPCs, indexed by [`dpc_index`].

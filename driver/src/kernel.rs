@@ -108,6 +108,14 @@ impl Kernel for WdfKernel {
     fn delay(&self, duration: Duration) {
         delay_passive(duration);
     }
+
+    fn write_error_log(&self, entry: &serial_engine::error_log::ErrorLogEntry) {
+        self.resident().event_log.write(entry);
+    }
+
+    fn fail_device(&self) {
+        self.resident().event_log.fail_device();
+    }
 }
 
 /// KeDelayExecutionThread(KernelMode, FALSE, relative `duration`). PASSIVE_LEVEL only.

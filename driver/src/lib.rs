@@ -59,6 +59,8 @@ mod device;
 #[cfg(windows)]
 mod dpc;
 #[cfg(windows)]
+mod event_log;
+#[cfg(windows)]
 mod driver_entry;
 #[cfg(windows)]
 mod fifo_registry;

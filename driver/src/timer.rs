@@ -30,6 +30,8 @@ deferred_routines!(TimerKind, timer_expired, {
     immediate_total_timer_dpc => ImmediateTotal,
     xoff_counter_timer_dpc => XoffCounter,
     lower_rts_timer_dpc => LowerRts,
+    transmit_watchdog_timer_dpc => TransmitWatchdog,
+    error_log_timer_dpc => ErrorLog,
 });
 
 /// The resident KTIMERs and their KDPCs, indexed by [`timer_index`].

@@ -77,7 +77,10 @@ macro_rules! work_item_routines {
     };
 }
 
-work_item_routines!(resize_receive_buffer_work_item => ResizeReceiveBuffer);
+work_item_routines!(
+    resize_receive_buffer_work_item => ResizeReceiveBuffer,
+    recover_work_item => Recover,
+);
 
 /// The IO_WORKITEMs (null until allocated), the routine context, the in-flight count and the
 /// event the last finishing routine sets (initialised in [`Self::allocate`]).
