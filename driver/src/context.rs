@@ -20,8 +20,9 @@ use serial_engine::Device;
 use wdk_sys::{WDF_OBJECT_CONTEXT_TYPE_INFO, WDFDEVICE, call_unsafe_wdf_function_binding};
 
 use crate::{
-    dpc::DpcSet, event_log::EventLog, interrupt::InterruptLock, kernel::WdfKernel, naming::NamingState,
-    registers::PortIo, timer::TimerSet, wdf_size::wdf_size_of, work_item::WorkItemSet,
+    dpc::DpcSet, event_log::EventLog, interrupt::InterruptLock, kernel::WdfKernel,
+    naming::NamingState, registers::PortIo, timer::TimerSet, wdf_size::wdf_size_of,
+    work_item::WorkItemSet,
 };
 
 /// Kernel objects the engine reaches through [`WdfKernel`]. Lives inside the device context, so

@@ -13,9 +13,9 @@ use core::{
 
 use serial_engine::error_log::{DUMP_WORDS, ErrorLogEntry};
 use wdk_sys::{
+    _WDF_DEVICE_FAILED_ACTION::WdfDeviceFailedNoRestart,
     DEVICE_OBJECT, IO_ERROR_LOG_PACKET, LARGE_INTEGER, NTSTATUS, PDEVICE_OBJECT, UCHAR, ULONG,
-    USHORT, WDFDEVICE, _WDF_DEVICE_FAILED_ACTION::WdfDeviceFailedNoRestart,
-    call_unsafe_wdf_function_binding,
+    USHORT, WDFDEVICE, call_unsafe_wdf_function_binding,
     ntddk::{IoAllocateErrorLogEntry, IoWriteErrorLogEntry},
 };
 

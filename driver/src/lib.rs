@@ -59,9 +59,9 @@ mod device;
 #[cfg(windows)]
 mod dpc;
 #[cfg(windows)]
-mod event_log;
-#[cfg(windows)]
 mod driver_entry;
+#[cfg(windows)]
+mod event_log;
 #[cfg(windows)]
 mod fifo_registry;
 #[cfg(windows)]

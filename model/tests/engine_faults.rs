@@ -82,16 +82,14 @@ fn discarded(before: UartCounters, after: UartCounters) -> u64 {
 /// Whether `part` is `whole` with some bytes left out, order kept (nothing invented or repeated).
 fn is_subsequence(part: &[u8], whole: &[u8]) -> bool {
     let mut rest = whole.iter();
-    part.iter().all(|byte| rest.any(|candidate| candidate == byte))
+    part.iter()
+        .all(|byte| rest.any(|candidate| candidate == byte))
 }
 
 /// The entries of `kind` and the sum of their counts.
 fn logged(entries: &[LoggedError], kind: LogKind) -> (usize, u32) {
     let of_kind: Vec<_> = entries.iter().filter(|e| e.entry.kind == kind).collect();
-    (
-        of_kind.len(),
-        of_kind.iter().map(|e| e.entry.count()).sum(),
-    )
+    (of_kind.len(), of_kind.iter().map(|e| e.entry.count()).sum())
 }
 
 /// Every entry was written at or below DISPATCH_LEVEL with the kind's standard code.
@@ -133,7 +131,9 @@ fn lost_thre_interrupts_are_retried_and_the_write_resumes_where_it_stopped() {
     let data = payload(4096);
     let write = m.submit(0, Operation::Write { data: data.clone() });
     m.run_for(20 * MS);
-    m.board_mut().uart_mut(0).inject(UartFault::LostThreInterrupts(3));
+    m.board_mut()
+        .uart_mut(0)
+        .inject(UartFault::LostThreInterrupts(3));
     m.run_until_complete(write, 3_000 * MS);
     let write = done(&m, write);
     assert_eq!((write.status, write.information), (NtStatus::SUCCESS, 4096));
@@ -210,7 +210,10 @@ fn a_stuck_interrupt_is_masked_and_the_uart_recovered_at_passive_level_once_it_c
     assert!(lost > 0, "masked for milliseconds, the loopback overran");
     assert_eq!(read.output.len() as u64, 4096 - lost, "{}", m.report());
     assert_eq!(read.status, NtStatus::TIMEOUT);
-    assert!(is_subsequence(&read.output, &data), "bytes in order, none invented");
+    assert!(
+        is_subsequence(&read.output, &data),
+        "bytes in order, none invented"
+    );
     assert!(m.stats().work_items_run > work_items_before);
 
     m.run_for(1_100 * MS);
@@ -244,7 +247,11 @@ fn an_interrupt_that_stays_stuck_fails_the_device_and_every_request_with_it() {
     }
     assert!(m.device_failed(0));
     let write_again = m.call(0, Operation::Write { data: vec![1] });
-    assert_eq!(write_again.status, NtStatus::IO_DEVICE_ERROR, "new requests fail at once");
+    assert_eq!(
+        write_again.status,
+        NtStatus::IO_DEVICE_ERROR,
+        "new requests fail at once"
+    );
     let entries = m.error_log(0);
     assert_entries_well_formed(&entries);
     assert_eq!(
@@ -268,7 +275,9 @@ fn spurious_interrupts_are_not_claimed_and_disturb_nothing() {
     let unclaimed_before = m.stats().isr_unclaimed;
     for _ in 0..200 {
         m.run_for(MS / 2);
-        m.board_mut().uart_mut(0).inject(UartFault::SpuriousInterrupt);
+        m.board_mut()
+            .uart_mut(0)
+            .inject(UartFault::SpuriousInterrupt);
     }
     m.run_until_complete(read, 3_000 * MS);
     assert_eq!(done(&m, write).information, 2048);
@@ -345,7 +354,9 @@ fn an_overrun_burst_is_one_log_entry_with_its_count() {
     let now = m.now();
     peer_send(&mut m, &payload(300), now);
     m.run_for(50 * MS);
-    m.board_mut().uart_mut(0).inject(UartFault::OverrunBurst(40));
+    m.board_mut()
+        .uart_mut(0)
+        .inject(UartFault::OverrunBurst(40));
     m.run_until_complete(read, 4_000 * MS);
     let read = done(&m, read);
     assert_eq!(read.output.len(), 260);
@@ -431,7 +442,15 @@ fn a_transmitter_that_never_restarts_fails_the_device_after_a_few_recoveries() {
     let entries = m.error_log(0);
     assert_entries_well_formed(&entries);
     assert_eq!(logged(&entries, LogKind::UartReset).1, 3, "{entries:?}");
-    assert_eq!(logged(&entries, LogKind::TransmitterStopped).1, 4, "{entries:?}");
-    assert_eq!(logged(&entries, LogKind::DeviceFailed), (1, 1), "{entries:?}");
+    assert_eq!(
+        logged(&entries, LogKind::TransmitterStopped).1,
+        4,
+        "{entries:?}"
+    );
+    assert_eq!(
+        logged(&entries, LogKind::DeviceFailed),
+        (1, 1),
+        "{entries:?}"
+    );
     close_and_finish(m);
 }

@@ -42,6 +42,38 @@ fn setting_a_timer_from_the_isr_is_flagged() {
     );
 }
 
+fn overrun_entry() -> serial_engine::error_log::ErrorLogEntry {
+    let mut log = serial_engine::error_log::ErrorLog::default();
+    log.add(serial_engine::error_log::LogKind::HardwareOverrun, 1, 0);
+    log.take()
+        .into_iter()
+        .flatten()
+        .next()
+        .expect("one gathered entry")
+}
+
+#[test]
+fn writing_an_error_log_entry_from_the_isr_is_flagged_and_from_a_dpc_is_not() {
+    let mut machine = machine(config(1, Strategy::Random { seed: 3 }), |_, hooks| {
+        hooks.isr(|k| {
+            k.set_test_line(false);
+            k.write_error_log(&overrun_entry());
+            true
+        });
+    });
+    machine.set_irq_line(0, true);
+    machine.run_until_idle(10 * MS);
+    let logged = machine.error_log(0);
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].irql, Irql::DIRQL);
+    let violations = machine.finish();
+    assert_eq!(rules(&violations), [rule::ERROR_LOG], "{violations:?}");
+    assert!(violations[0].message.contains("IoWriteErrorLogEntry"));
+
+    let fired = check(1, Irql::DISPATCH, |k| k.write_error_log(&overrun_entry()));
+    assert!(fired.is_empty(), "{fired:?}");
+}
+
 #[test]
 fn releasing_a_spin_lock_twice_is_flagged() {
     let fired = check(1, Irql::PASSIVE, |k| {
