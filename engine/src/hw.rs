@@ -5,8 +5,14 @@ use crate::kernel::{Kernel, Register};
 use crate::state::IsrState;
 use crate::uart::IER_THRE;
 
-/// Writes MCR and its shadow.
+/// Writes MCR and its shadow. While recovery has the UART masked, OUT2 (the board's interrupt
+/// gate) stays off whatever the caller asks for.
 pub fn write_mcr<K: Kernel>(kernel: &K, state: &mut IsrState, value: u8) {
+    let value = if state.health.masked {
+        value & !crate::uart::MCR_OUT2
+    } else {
+        value
+    };
     state.mcr = value;
     kernel.write_register(Register::ModemControl, value);
 }

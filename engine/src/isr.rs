@@ -57,7 +57,9 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
         return false;
     }
     if state.health.masked {
-        // Masked for recovery: nothing is serviced until the work item reprograms the UART.
+        // Masked for recovery, yet interrupting: mask again (something rewrote IER or MCR) and
+        // service nothing until the work item reprograms the UART.
+        crate::health::mask(kernel, state);
         return true;
     }
     let mut wake = Wakeups::default();

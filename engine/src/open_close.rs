@@ -16,8 +16,10 @@ use crate::uart::{
 /// Ring sizes tried at open, largest first (serial.sys steps down when memory is short).
 const RING_SIZES: [usize; 3] = [4096, 1024, 128];
 
-/// Character times close waits for the transmitter to drain.
-const CLOSE_DRAIN_CHARACTERS: u32 = 320;
+/// Character times close waits for the transmitter to drain: a working 16550 empties its
+/// 16-byte FIFO and shift register in 17 (it does no flow control of its own), so one that has
+/// not drained by then is stuck and close goes on without it.
+const CLOSE_DRAIN_CHARACTERS: u32 = 18;
 
 impl<K: Kernel> Device<K> {
     /// Is a 16550 at the port? Writes IER and the divisor latch and checks they are distinct
@@ -99,6 +101,8 @@ impl<K: Kernel> Device<K> {
     /// receive data and modem deltas discarded, line control, divisor, lines, IER and OUT2.
     pub(crate) fn reset_hardware(&self, s: &mut crate::state::IsrState) {
         let k = &self.kernel;
+        // Reprogramming ends a recovery mask (OUT2 is written below).
+        s.health.masked = false;
         k.write_register(
             Register::InterruptIdFifoControl,
             s.fcr | FCR_RX_RESET | FCR_TX_RESET,
@@ -118,7 +122,6 @@ impl<K: Kernel> Device<K> {
         let mcr = s.mcr | MCR_OUT2;
         hw::write_mcr(k, s, mcr);
         s.ier = IER_ALL;
-        s.health.masked = false;
         s.tx.idle = false;
         k.write_register(Register::InterruptEnable, 0);
         k.write_register(Register::InterruptEnable, IER_ALL);
@@ -211,10 +214,7 @@ impl<K: Kernel> Device<K> {
             crate::line::character_time(s.lcr, s.divisor, self.config.clock_hz)
         });
         // A failed UART may never drain: do not wait for it.
-        let healthy = self.failure().is_none();
-        if healthy {
-            self.wait_for_transmitter(char_time);
-        }
+        let drained = self.failure().is_none() && self.wait_for_transmitter(char_time);
         let xoff_sent = self.sync(|s| {
             hw::write_mcr(&self.kernel, s, s.mcr & !MCR_OUT2);
             s.ier = 0;
@@ -223,7 +223,7 @@ impl<K: Kernel> Device<K> {
                 .write_register(Register::InterruptIdFifoControl, 0);
             s.flow.rx_holds & hold::TX_WAITING_XOFF_SENT != 0
         });
-        if xoff_sent && healthy {
+        if xoff_sent && drained {
             // Release a peer we stopped, so it is not left waiting for an XON forever.
             self.sync(|s| self.kernel.write_register(Register::Data, s.chars.xon_char));
             self.wait_for_transmitter(char_time);
@@ -249,15 +249,17 @@ impl<K: Kernel> Device<K> {
         drop(stale);
     }
 
-    /// Polls (one character time apart) until THR and the shift register are empty.
-    fn wait_for_transmitter(&self, char_time: Duration) {
+    /// Polls (one character time apart) until THR and the shift register are empty; false if
+    /// they did not empty in [`CLOSE_DRAIN_CHARACTERS`].
+    fn wait_for_transmitter(&self, char_time: Duration) -> bool {
         for _ in 0..CLOSE_DRAIN_CHARACTERS {
             let lsr = self.sync(|_| self.kernel.read_register(Register::LineStatus));
             if lsr & (LSR_THRE | LSR_TEMT) == LSR_THRE | LSR_TEMT {
-                return;
+                return true;
             }
             self.kernel.delay(char_time);
         }
+        false
     }
 
     /// D0Exit: quiet the UART while keeping its settings for D0Entry.

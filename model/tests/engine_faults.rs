@@ -454,3 +454,49 @@ fn a_transmitter_that_never_restarts_fails_the_device_after_a_few_recoveries() {
     );
     close_and_finish(m);
 }
+
+#[test]
+fn close_gives_up_on_a_transmitter_that_stopped_instead_of_hanging() {
+    // At 50 baud a character takes 200 ms: close used to poll for 320 of them (64 s).
+    let mut m = machine_with(Topology::Loopback, |config| {
+        config.cost_budget = strict_budget();
+    });
+    open_8n1(&mut m, 0, 50);
+    let write = m.submit(0, Operation::Write { data: payload(28) });
+    m.run_for(500 * MS);
+    m.board_mut()
+        .uart_mut(0)
+        .inject(UartFault::TransmitterStopped { until_reset: false });
+    let start = m.now();
+    m.close(0);
+    let took = m.now() - start;
+    let character = char_time(50);
+    assert!(
+        took <= 30 * character,
+        "close took {} ms, {} character times",
+        took / MS,
+        took / character
+    );
+    assert_eq!(done(&m, write).status, NtStatus::CANCELLED);
+    let violations = m.finish();
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+#[test]
+fn set_modem_control_cannot_unmask_a_uart_that_recovery_masked() {
+    let mut m = loopback();
+    m.board_mut().uart_mut(0).inject(UartFault::StuckInterrupt);
+    m.run_for(MS);
+    // DTR, RTS and OUT2: the board's interrupt gate, which the mask keeps closed.
+    let c = ioctl(
+        &mut m,
+        0,
+        SerialIoctl::SetModemControl,
+        &0x0Bu32.to_le_bytes(),
+        0,
+    );
+    assert_eq!(c.status, NtStatus::SUCCESS);
+    m.run_for(200 * MS);
+    assert!(m.device_failed(0), "the interrupt never cleared");
+    close_and_finish(m);
+}

@@ -32,7 +32,7 @@ use serial_ioctl::{
 use serial_model::kernel::{
     AllocationFailures, Machine, MachineConfig, Operation, RequestHandle, Rng, Strategy,
 };
-use serial_model::uart::{FrameFormat, LineErrors, ModemInputs};
+use serial_model::uart::{FrameFormat, LineErrors, ModemInputs, UartFault};
 use serial_model::wire::Topology;
 
 const CASES_IN_CI: u64 = 1000;
@@ -96,6 +96,10 @@ enum Action {
     },
     PeerBreak,
     PeerLines(ModemInputs),
+    /// A UART fault from now on (see `serial_model::uart::UartFault`).
+    Fault(UartFault),
+    /// The persistent UART faults end.
+    ClearFaults,
 }
 
 /// IOCTLs whose effect puts bytes on the wire or in the ring that no write sent, or changes them
@@ -167,8 +171,25 @@ fn peer_action(rng: &mut Rng) -> Action {
     }
 }
 
+fn fault(rng: &mut Rng) -> Action {
+    let count = |rng: &mut Rng| u32::try_from(1 + rng.below(20)).unwrap_or(1);
+    Action::Fault(match rng.below(10) {
+        0 => UartFault::LostThreInterrupts(count(rng)),
+        1 => UartFault::LostThreInterrupts(u32::MAX),
+        2 => UartFault::StuckInterrupt,
+        3 => UartFault::SpuriousInterrupt,
+        4 => UartFault::Removed,
+        5 => UartFault::LostProgramming,
+        6 => UartFault::OverrunBurst(count(rng)),
+        7 => UartFault::TransmitterStopped { until_reset: false },
+        8 => UartFault::TransmitterStopped { until_reset: true },
+        _ => return Action::ClearFaults,
+    })
+}
+
 fn action(rng: &mut Rng) -> Action {
-    match rng.below(23) {
+    match rng.below(24) {
+        23 => fault(rng),
         20..=22 => peer_action(rng),
         0..=3 => {
             let most = if rng.below(4) == 0 { 5000 } else { 64 };
@@ -469,6 +490,23 @@ fn run(case: &Case, actions: &[Action]) -> Result<Tally, String> {
                 if let Some(peer) = m.board_mut().peer() {
                     peer.set_lines(*lines, now);
                 }
+                None
+            }
+            Action::Fault(fault) => {
+                // A UART that lost its programming receives at the wrong rate and word length
+                // until recovery reprograms it: what it makes of the line is not what was sent.
+                // Overruns put the error character in the ring when ERROR_CHAR is on.
+                if matches!(
+                    fault,
+                    UartFault::LostProgramming | UartFault::OverrunBurst(_)
+                ) {
+                    bytes_check = false;
+                }
+                m.board_mut().uart_mut(0).inject(*fault);
+                None
+            }
+            Action::ClearFaults => {
+                m.board_mut().uart_mut(0).clear_faults();
                 None
             }
             Action::PowerCycle => {
