@@ -43,6 +43,10 @@ pub const ERROR_IRQ_BUSY: u32 = 1119;
 pub const ERROR_MORE_WRITES: u32 = 1120;
 /// `ERROR_COUNTER_TIMEOUT`.
 pub const ERROR_COUNTER_TIMEOUT: u32 = 1121;
+/// `ERROR_IO_DEVICE`: "The request could not be performed because of an I/O device error."
+pub const ERROR_IO_DEVICE: u32 = 1117;
+/// `ERROR_DEVICE_NOT_CONNECTED`.
+pub const ERROR_DEVICE_NOT_CONNECTED: u32 = 1167;
 /// `ERROR_NO_SYSTEM_RESOURCES`.
 pub const ERROR_NO_SYSTEM_RESOURCES: u32 = 1450;
 /// `ERROR_NOT_SUPPORTED`.
@@ -143,6 +147,8 @@ pub fn win32_error_from_ntstatus(status: NtStatus) -> u32 {
         NtStatus::SHARED_IRQ_BUSY => ERROR_IRQ_BUSY,
         NtStatus::INVALID_DEVICE_STATE => ERROR_BAD_COMMAND,
         NtStatus::UNSUCCESSFUL => ERROR_GEN_FAILURE,
+        NtStatus::IO_DEVICE_ERROR => ERROR_IO_DEVICE,
+        NtStatus::DEVICE_NOT_CONNECTED => ERROR_DEVICE_NOT_CONNECTED,
         STATUS_OBJECT_NAME_NOT_FOUND => ERROR_FILE_NOT_FOUND,
         STATUS_OBJECT_PATH_NOT_FOUND => ERROR_PATH_NOT_FOUND,
         STATUS_INVALID_HANDLE => ERROR_INVALID_HANDLE,
@@ -173,6 +179,8 @@ pub fn ntstatus_from_win32(code: u32) -> Option<NtStatus> {
         ERROR_NO_SYSTEM_RESOURCES => NtStatus::INSUFFICIENT_RESOURCES,
         ERROR_BAD_COMMAND => NtStatus::INVALID_DEVICE_STATE,
         ERROR_GEN_FAILURE => NtStatus::UNSUCCESSFUL,
+        ERROR_IO_DEVICE => NtStatus::IO_DEVICE_ERROR,
+        ERROR_DEVICE_NOT_CONNECTED => NtStatus::DEVICE_NOT_CONNECTED,
         ERROR_NOT_SUPPORTED => STATUS_NOT_SUPPORTED,
         _ => return None,
     })
@@ -200,7 +208,7 @@ pub fn win32_error_from_name(name: &str) -> Option<u32> {
         .map(|(value, _)| *value)
 }
 
-const WIN32_NAMES: [(u32, &str); 20] = [
+const WIN32_NAMES: [(u32, &str); 22] = [
     (ERROR_SUCCESS, "ERROR_SUCCESS"),
     (ERROR_INVALID_FUNCTION, "ERROR_INVALID_FUNCTION"),
     (ERROR_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND"),
@@ -221,6 +229,8 @@ const WIN32_NAMES: [(u32, &str); 20] = [
     (ERROR_MORE_WRITES, "ERROR_MORE_WRITES"),
     (ERROR_COUNTER_TIMEOUT, "ERROR_COUNTER_TIMEOUT"),
     (ERROR_NO_SYSTEM_RESOURCES, "ERROR_NO_SYSTEM_RESOURCES"),
+    (ERROR_IO_DEVICE, "ERROR_IO_DEVICE"),
+    (ERROR_DEVICE_NOT_CONNECTED, "ERROR_DEVICE_NOT_CONNECTED"),
 ];
 
 /// What a Win32 call (ReadFile, WriteFile, DeviceIoControl, GetOverlappedResult) reports for a
@@ -285,6 +295,8 @@ mod tests {
             (NtStatus::SERIAL_MORE_WRITES, ERROR_MORE_WRITES),
             (NtStatus::SERIAL_COUNTER_TIMEOUT, ERROR_COUNTER_TIMEOUT),
             (NtStatus::INSUFFICIENT_RESOURCES, ERROR_NO_SYSTEM_RESOURCES),
+            (NtStatus::IO_DEVICE_ERROR, ERROR_IO_DEVICE),
+            (NtStatus::DEVICE_NOT_CONNECTED, ERROR_DEVICE_NOT_CONNECTED),
         ];
         for (status, code) in cases {
             assert_eq!(win32_error_from_ntstatus(status), code, "{status}");
