@@ -157,6 +157,16 @@ struct BridgeArgs {
     /// Stop after this many milliseconds (default: run until interrupted).
     #[arg(long, value_parser = serial_harness::limits::parse_ms)]
     for_ms: Option<u64>,
+    /// The UART's input clock in Hz: 1843200 (PC COM ports, up to 115200 baud), 14745600 (PCI
+    /// cards, up to 921600), 48000000 (up to 3000000).
+    #[arg(long, default_value_t = 1_843_200)]
+    clock: u32,
+    /// A stable symlink to the pty (repeat for the second end of a null-modem pair).
+    #[arg(long = "link")]
+    links: Vec<std::path::PathBuf>,
+    /// A Unix socket for control commands: set DSR/CTS/DCD/RI (topology none), send a break.
+    #[arg(long)]
+    control: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

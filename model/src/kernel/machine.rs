@@ -465,6 +465,12 @@ impl Machine {
         self.completions.get(&handle.id)
     }
 
+    /// Removes and returns the completion of `handle`, so a long-running caller (the bridge) does
+    /// not keep every completed request's data.
+    pub fn take_completion(&mut self, handle: RequestHandle) -> Option<Completion> {
+        self.completions.remove(&handle.id)
+    }
+
     /// Runs until the request completes, for at most `limit` of virtual time.
     pub fn run_until_complete(&mut self, handle: RequestHandle, limit: u64) -> Option<Completion> {
         if !self.completions.contains_key(&handle.id) {
