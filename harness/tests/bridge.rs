@@ -464,3 +464,27 @@ fn the_bridge_command_echoes_honours_for_ms_with_a_stuck_client_and_ends_on_sigt
         "the summary is printed: {stderr}"
     );
 }
+
+#[test]
+fn bytes_a_client_wrote_just_before_closing_still_go_out_as_a_ttys_close_drains() {
+    let bridge = Bridge::start(BridgeOptions {
+        topology: Topology::NullModem,
+        ..BridgeOptions::default()
+    });
+    let mut listener = Client::open(&bridge.paths[1], 115_200);
+    std::thread::sleep(Duration::from_millis(100));
+    {
+        // `printf 'AT\r' > /dev/pts/N`: open, write, close at once.
+        let mut sender = Client::open(&bridge.paths[0], 115_200);
+        sender.file.write_all(&payload(2_000)).unwrap();
+    }
+    let heard = listener.read_until(2_000, Duration::from_secs(2));
+    drop(listener);
+    let stats = bridge.stop();
+    assert!(
+        heard == payload(2_000),
+        "heard {} of 2000 bytes",
+        heard.len()
+    );
+    assert_eq!(stats.ends[0].sessions, 1);
+}

@@ -204,7 +204,22 @@ struct Session {
     hung_up: bool,
     /// A break in progress ends at this virtual time.
     break_until: Option<u64>,
+    /// The client closed; its last bytes still go out before the port closes.
+    closing: Option<Closing>,
 }
+
+/// A session whose client closed: as a tty's close does, the bytes it wrote are sent before the
+/// port closes (for at most [`CLOSING_WAIT`]); what arrives meanwhile is discarded.
+#[derive(Debug, Default)]
+struct Closing {
+    /// Bytes the client wrote that the port has not been given yet.
+    pending: Vec<u8>,
+    /// Virtual time after which the rest is discarded.
+    deadline: u64,
+}
+
+/// How long a closed client's output may take to drain (Linux's default `closing_wait`: 30 s).
+const CLOSING_WAIT: u64 = 30 * 10_000_000;
 
 /// One bridged end: a pty and a model port.
 #[derive(Debug)]
@@ -324,20 +339,45 @@ impl End {
         buffer: &mut [u8],
     ) -> Result<bool, String> {
         let readiness = self.pty.readiness()?;
-        match (self.session.is_some(), readiness.connected) {
-            (false, true) => self.start_session(machine, options),
-            (true, false) => {
-                self.end_session(machine);
-                return Ok(true);
+        let closing = self
+            .session
+            .as_ref()
+            .is_some_and(|session| session.closing.is_some());
+        if !closing {
+            match (self.session.is_some(), readiness.connected) {
+                (false, true) => self.start_session(machine, options),
+                (true, false) => self.begin_close(machine),
+                _ => {}
             }
-            _ => {}
         }
         let Some(mut session) = self.session.take() else {
             return Ok(false);
         };
         let result = self.serve(machine, options, &mut session, buffer);
+        let drained = session.closing.as_ref().is_some_and(|closing| {
+            closing.pending.is_empty() && session.writes.is_empty()
+                || machine.now() >= closing.deadline
+        });
         self.session = Some(session);
+        if drained {
+            self.end_session(machine);
+        }
         result
+    }
+
+    /// The client closed: what the bridge wrote and it never read is flushed at once (before a
+    /// new client can open), and what it wrote is kept to send.
+    fn begin_close(&mut self, machine: &mut Machine) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        self.stats.discarded += session.to_client.len() as u64;
+        session.to_client.clear();
+        self.stats.discarded += self.pty.flush_terminal_input();
+        session.closing = Some(Closing {
+            pending: self.pty.take_pending(),
+            deadline: machine.now().saturating_add(CLOSING_WAIT),
+        });
     }
 
     fn start_session(&mut self, machine: &mut Machine, options: &BridgeOptions) {
@@ -393,7 +433,12 @@ impl End {
             machine.take_completion(read);
         }
         self.stats.discarded += session.to_client.len() as u64 + session.queued as u64;
-        self.stats.discarded += self.pty.discard_leftovers();
+        if let Some(closing) = session.closing {
+            self.stats.discarded += closing.pending.len() as u64;
+        } else {
+            // The bridge is stopping with a client connected.
+            self.stats.discarded += self.pty.flush_terminal_input();
+        }
     }
 
     /// Applies what the client's termios asks for that differs from what is applied.
@@ -493,7 +538,9 @@ impl End {
         session: &mut Session,
         buffer: &mut [u8],
     ) -> Result<bool, String> {
-        if let Ok(termios) = self.pty.termios() {
+        if session.closing.is_none()
+            && let Ok(termios) = self.pty.termios()
+        {
             let wanted = LineSettings::from_termios(&termios);
             if session.seen != Some(wanted) {
                 self.apply(machine, options, session, wanted);
@@ -522,7 +569,21 @@ impl End {
             .max(QUEUE_MIN);
         while session.queued < limit {
             let room = (limit - session.queued).min(buffer.len());
-            let count = match self.pty.read(buffer.get_mut(..room).unwrap_or_default())? {
+            let incoming = match session.closing.as_mut() {
+                Some(closing) => {
+                    let take = room.min(closing.pending.len());
+                    for (slot, byte) in buffer.iter_mut().zip(closing.pending.drain(..take)) {
+                        *slot = byte;
+                    }
+                    if take == 0 {
+                        Incoming::Nothing
+                    } else {
+                        Incoming::Data(take)
+                    }
+                }
+                None => self.pty.read(buffer.get_mut(..room).unwrap_or_default())?,
+            };
+            let count = match incoming {
                 Incoming::Nothing => break,
                 Incoming::Data(count) => count,
                 Incoming::Flushed { output, input } => {
@@ -565,6 +626,11 @@ impl End {
                     None => session.read = Some(read),
                 }
             }
+        }
+        if session.closing.is_some() {
+            // Nobody reads it any more.
+            self.stats.discarded += session.to_client.len() as u64;
+            session.to_client.clear();
         }
         if !session.to_client.is_empty() {
             let count = self.pty.write(&session.to_client)?;

@@ -182,18 +182,25 @@ impl Pty {
         })
     }
 
-    /// Throws away what the client wrote and the bridge has not read yet; returns how much.
-    pub fn discard_pending(&mut self) -> u64 {
-        let mut discarded = 0u64;
+    /// Takes everything the client wrote that the bridge has not read yet.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let mut taken = Vec::new();
         let mut buffer = [0u8; 4096];
         loop {
             match self.read(&mut buffer) {
-                Ok(Incoming::Data(count)) => discarded += count as u64,
+                Ok(Incoming::Data(count)) => {
+                    taken.extend_from_slice(buffer.get(..count).unwrap_or_default());
+                }
                 Ok(Incoming::Flushed { .. }) => {}
                 Ok(Incoming::Nothing) | Err(_) => break,
             }
         }
-        discarded
+        taken
+    }
+
+    /// Throws away what the client wrote and the bridge has not read yet; returns how much.
+    pub fn discard_pending(&mut self) -> u64 {
+        self.take_pending().len() as u64
     }
 
     /// Writes as much of `bytes` as the terminal's input queue takes now; returns how many.
@@ -209,21 +216,21 @@ impl Pty {
         }
     }
 
-    /// After a client closed: throws away what it wrote and the bridge never took, and what the
-    /// bridge wrote and it never read, so the next client starts clean. Returns the bytes
-    /// discarded on the client's side of the bridge.
-    pub fn discard_leftovers(&mut self) -> u64 {
-        let discarded = self.discard_pending();
-        // The terminal's input queue is flushed through a descriptor of its own; opening it
+    /// After a client closed: throws away what the bridge wrote and it never read, so the next
+    /// client does not get it. Returns how many bytes that was.
+    pub fn flush_terminal_input(&mut self) -> u64 {
+        // The terminal's input queue is reached through a descriptor of its own; opening it
         // briefly looks like a client, which the next readiness check no longer sees.
-        if let Ok(terminal) = rustix::fs::open(
+        let Ok(terminal) = rustix::fs::open(
             &self.path,
             OFlags::RDWR | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC,
             Mode::empty(),
-        ) {
-            let _ = tcflush(&terminal, QueueSelector::IOFlush);
-        }
-        discarded
+        ) else {
+            return 0;
+        };
+        let unread = rustix::io::ioctl_fionread(&terminal).unwrap_or(0);
+        let _ = tcflush(&terminal, QueueSelector::IFlush);
+        unread
     }
 }
 
