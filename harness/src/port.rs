@@ -16,6 +16,21 @@ use crate::time::{Millis, Timestamp, Timing};
 /// How long the synchronous helpers wait before giving up on a request (real or virtual time).
 pub const SYNC_LIMIT_MS: Millis = 60_000;
 
+/// The deadline in force (see [`set_sync_limit_ms`]).
+static SYNC_LIMIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(SYNC_LIMIT_MS);
+
+/// How long a synchronous operation and a scenario's wait for one request may take before the
+/// request counts as hung ([`SYNC_LIMIT_MS`] unless set).
+#[must_use]
+pub fn sync_limit_ms() -> Millis {
+    SYNC_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the per-request deadline for this process (`run --request-deadline-ms`).
+pub fn set_sync_limit_ms(ms: Millis) {
+    SYNC_LIMIT.store(ms.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
 /// One completed request, as the driver completed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IoResult {
@@ -56,8 +71,7 @@ pub fn serialize_status<S: serde::Serializer>(
 #[must_use]
 pub fn status_text(status: NtStatus) -> String {
     match status.name() {
-        "STATUS_UNKNOWN" => crate::win32::errors::extra_status_name(status)
-            .map_or_else(|| format!("0x{:08X}", status.as_u32()), str::to_owned),
+        "STATUS_UNKNOWN" => format!("0x{:08X}", status.as_u32()),
         name => name.to_owned(),
     }
 }
@@ -291,19 +305,18 @@ pub trait Port {
     }
 }
 
-/// Waits up to [`SYNC_LIMIT_MS`]; on expiry cancels the request and reports it hung.
+/// Waits up to [`sync_limit_ms`]; on expiry cancels the request and reports it hung.
 fn finish_sync<P: Port + ?Sized>(
     port: &mut P,
     handle: RequestHandle,
 ) -> Result<IoResult, PortError> {
-    if let Some(result) = port.wait(handle, SYNC_LIMIT_MS)? {
+    let limit = sync_limit_ms();
+    if let Some(result) = port.wait(handle, limit)? {
         return Ok(result);
     }
     port.cancel(handle)?;
     let _ = port.wait(handle, 1_000)?;
-    Err(PortError::Hung {
-        after_ms: SYNC_LIMIT_MS,
-    })
+    Err(PortError::Hung { after_ms: limit })
 }
 
 /// A port open refused by the driver or the system.
@@ -526,4 +539,13 @@ pub trait BenchFactory {
 
     /// Command-line arguments that select this target again (for replay commands).
     fn replay_args(&self) -> Vec<String>;
+
+    /// Checks, once before a run, that the target can be used at all (a real port opens), so a
+    /// missing port is one clear error rather than a failure in every scenario.
+    ///
+    /// # Errors
+    /// What is wrong.
+    fn preflight(&self) -> Result<(), String> {
+        Ok(())
+    }
 }

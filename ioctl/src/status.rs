@@ -44,10 +44,19 @@ impl NtStatus {
     pub const IO_DEVICE_ERROR: Self = Self(0xC000_0185u32 as i32);
     /// `STATUS_DEVICE_NOT_CONNECTED`: the UART vanished (registers read 0xFF); the device failed.
     pub const DEVICE_NOT_CONNECTED: Self = Self(0xC000_009Du32 as i32);
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`: CreateFile on a port that does not exist.
+    pub const OBJECT_NAME_NOT_FOUND: Self = Self(0xC000_0034u32 as i32);
+    /// `STATUS_OBJECT_PATH_NOT_FOUND`.
+    pub const OBJECT_PATH_NOT_FOUND: Self = Self(0xC000_003Au32 as i32);
+    /// `STATUS_INVALID_HANDLE`.
+    pub const INVALID_HANDLE: Self = Self(0xC000_0008u32 as i32);
+    /// `STATUS_NOT_SUPPORTED`: what Windows' I/O manager and some drivers answer an unknown
+    /// request with.
+    pub const NOT_SUPPORTED: Self = Self(0xC000_00BBu32 as i32);
 
     /// Every named status with its `STATUS_*` name, for [`name`](Self::name) and
     /// [`from_name`](Self::from_name).
-    const NAMED: [(Self, &'static str); 18] = [
+    const NAMED: [(Self, &'static str); 22] = [
         (Self::SUCCESS, "STATUS_SUCCESS"),
         (Self::TIMEOUT, "STATUS_TIMEOUT"),
         (Self::PENDING, "STATUS_PENDING"),
@@ -75,6 +84,10 @@ impl NtStatus {
         (Self::UNSUCCESSFUL, "STATUS_UNSUCCESSFUL"),
         (Self::IO_DEVICE_ERROR, "STATUS_IO_DEVICE_ERROR"),
         (Self::DEVICE_NOT_CONNECTED, "STATUS_DEVICE_NOT_CONNECTED"),
+        (Self::OBJECT_NAME_NOT_FOUND, "STATUS_OBJECT_NAME_NOT_FOUND"),
+        (Self::OBJECT_PATH_NOT_FOUND, "STATUS_OBJECT_PATH_NOT_FOUND"),
+        (Self::INVALID_HANDLE, "STATUS_INVALID_HANDLE"),
+        (Self::NOT_SUPPORTED, "STATUS_NOT_SUPPORTED"),
     ];
 
     /// `NT_SUCCESS`: true for success and informational codes (value ≥ 0), including

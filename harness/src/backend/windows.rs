@@ -132,7 +132,36 @@ impl Op {
         }
     }
 
-    fn result(&self, finished: Timestamp) -> IoResult {
+    /// The result of a request its wait reported complete. `outcome` is what
+    /// GetOverlappedResultEx said (success with the count, or the Win32 error), used if IoStatus
+    /// still reads STATUS_PENDING: the event can fire before `OVERLAPPED.Internal` is final (seen
+    /// under Wine), and STATUS_PENDING is never a final status.
+    fn result(&self, finished: Timestamp, outcome: Option<Result<usize, u32>>) -> IoResult {
+        let mut result = self.raw_result(finished);
+        for _ in 0..10_000 {
+            if result.status != NtStatus::PENDING {
+                return result;
+            }
+            std::thread::yield_now();
+            result = self.raw_result(finished);
+        }
+        match outcome {
+            Some(Ok(transferred)) => {
+                result.status = NtStatus::SUCCESS;
+                result.information = transferred;
+            }
+            Some(Err(code)) => {
+                result.status = status_of_error(code);
+                result.information = 0;
+            }
+            None => result.status = NtStatus::UNSUCCESSFUL,
+        }
+        let shown = result.information.min(self.output.len());
+        result.data = self.output.get(..shown).unwrap_or(&[]).to_vec();
+        result
+    }
+
+    fn raw_result(&self, finished: Timestamp) -> IoResult {
         if let Some((status, at)) = self.failed_early {
             return IoResult {
                 status,
@@ -445,7 +474,7 @@ impl Port for WindowsPort {
             }
             Some(Pending::Io(op)) => {
                 if op.failed_early.is_some() {
-                    op.result(stamp(self.epoch))
+                    op.result(stamp(self.epoch), None)
                 } else if self.open {
                     let mut transferred = 0u32;
                     // SAFETY: the OVERLAPPED belongs to a request on this open handle and lives
@@ -459,13 +488,16 @@ impl Port for WindowsPort {
                             0,
                         )
                     };
-                    if ok == 0 {
+                    let outcome = if ok == 0 {
                         let error = last_error();
                         if error == WAIT_TIMEOUT || error == ERROR_IO_INCOMPLETE {
                             return Ok(None);
                         }
-                    }
-                    op.result(stamp(self.epoch))
+                        Err(error)
+                    } else {
+                        Ok(usize::try_from(transferred).unwrap_or(usize::MAX))
+                    };
+                    op.result(stamp(self.epoch), Some(outcome))
                 } else {
                     // After CloseHandle, wait on the request's own event.
                     // SAFETY: the event belongs to the Op and is still open.
@@ -479,7 +511,7 @@ impl Port for WindowsPort {
                             context: "WaitForSingleObject".into(),
                         });
                     }
-                    op.result(stamp(self.epoch))
+                    op.result(stamp(self.epoch), None)
                 }
             }
         };

@@ -107,6 +107,26 @@ impl BenchFactory for WindowsTarget {
         }
     }
 
+    fn preflight(&self) -> Result<(), String> {
+        #[cfg(any(windows, feature = "check-windows-backend"))]
+        {
+            let epoch = std::time::Instant::now();
+            for name in std::iter::once(&self.port).chain(&self.peer) {
+                let mut port = super::windows::WindowsPort::open(name, epoch)
+                    .map_err(|refused| format!("cannot open {name}: {}", refused.detail))?;
+                let _ = crate::port::Port::close(&mut port);
+            }
+            Ok(())
+        }
+        #[cfg(not(any(windows, feature = "check-windows-backend")))]
+        {
+            Err(format!(
+                "{}: real COM ports can only be opened on Windows",
+                self.name()
+            ))
+        }
+    }
+
     fn replay_args(&self) -> Vec<String> {
         let mut args = vec!["--port".to_owned(), self.port.clone()];
         if let Some(peer) = &self.peer {

@@ -15,7 +15,10 @@ pub fn compare(args: &CompareArgs) -> u8 {
     };
     let mut targets: Vec<Box<dyn BenchFactory>> = Vec::new();
     for spec in &args.targets {
-        match target::from_spec(spec, args.cpus) {
+        match target::from_spec(spec, args.cpus).and_then(|target| {
+            target.preflight()?;
+            Ok(target)
+        }) {
             Ok(target) => targets.push(target),
             Err(message) => {
                 eprintln!("error: --target {spec}: {message}");

@@ -105,6 +105,9 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// How long one request may stay pending before the scenario fails it as hung, in ms.
+    #[arg(long, default_value_t = serial_harness::port::SYNC_LIMIT_MS, value_parser = serial_harness::limits::parse_ms)]
+    request_deadline_ms: u64,
 }
 
 #[derive(Args, Debug)]

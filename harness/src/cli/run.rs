@@ -75,6 +75,11 @@ pub fn run(args: &RunArgs) -> u8 {
         eprintln!("error: no scenario matches the selection");
         return EXIT_USAGE;
     }
+    if let Err(message) = target.preflight() {
+        eprintln!("error: {message}");
+        return EXIT_USAGE;
+    }
+    serial_harness::port::set_sync_limit_ms(args.request_deadline_ms);
     let seed = args.seed.unwrap_or(runner::DEFAULT_SEED);
     eprintln!(
         "{:>12} {} scenario(s) on {} with seed {seed}",

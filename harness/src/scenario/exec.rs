@@ -597,13 +597,13 @@ impl Runner<'_> {
         decode: Decode,
     ) -> Result<Observation, Halt> {
         let port = self.slots[slot].port.as_mut();
-        match port.wait(handle, crate::port::SYNC_LIMIT_MS)? {
+        match port.wait(handle, crate::port::sync_limit_ms())? {
             Some(result) => Ok(from_result(result, decode)),
             None => {
                 port.cancel(handle)?;
                 let _ = port.wait(handle, 1_000)?;
                 Err(PortError::Hung {
-                    after_ms: crate::port::SYNC_LIMIT_MS,
+                    after_ms: crate::port::sync_limit_ms(),
                 }
                 .into())
             }

@@ -1054,9 +1054,6 @@ pub fn parse_status(text: &str) -> Option<NtStatus> {
     if let Some(status) = NtStatus::from_name(text) {
         return Some(status);
     }
-    if let Some(status) = crate::win32::errors::named_extra_status(text) {
-        return Some(status);
-    }
     parse_number(text)
         .and_then(|n| u32::try_from(n).ok())
         .map(|n| NtStatus(n.cast_signed()))

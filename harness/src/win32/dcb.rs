@@ -230,9 +230,22 @@ pub struct CommSettings {
 }
 
 impl CommSettings {
-    /// The IOCTLs and input buffers SetCommState issues, in order.
+    /// The IOCTLs and input buffers SetCommState issues, in order: the four settings, then DTR
+    /// and RTS driven as fDtrControl / fRtsControl say when the driver does not handshake them
+    /// (SET_DTR / CLR_DTR, SET_RTS / CLR_RTS), as Windows' and Wine's SetCommState do.
     #[must_use]
-    pub fn requests(&self) -> [(SerialIoctl, Vec<u8>); 4] {
+    pub fn requests(&self) -> Vec<(SerialIoctl, Vec<u8>)> {
+        let dtr = match self.handflow.control_handshake & handflow::DTR_MASK {
+            0 => Some(SerialIoctl::ClrDtr),
+            handflow::DTR_CONTROL => Some(SerialIoctl::SetDtr),
+            _ => None,
+        };
+        let rts = match self.handflow.flow_replace & handflow::RTS_MASK {
+            0 => Some(SerialIoctl::ClrRts),
+            handflow::RTS_CONTROL => Some(SerialIoctl::SetRts),
+            _ => None,
+        };
+        let lines = dtr.into_iter().chain(rts).map(|ioctl| (ioctl, Vec::new()));
         [
             (
                 SerialIoctl::SetBaudRate,
@@ -251,6 +264,9 @@ impl CommSettings {
                 bytemuck::bytes_of(&self.chars).to_vec(),
             ),
         ]
+        .into_iter()
+        .chain(lines)
+        .collect()
     }
 }
 
@@ -656,7 +672,38 @@ mod tests {
                 SerialIoctl::SetLineControl,
                 SerialIoctl::SetHandflow,
                 SerialIoctl::SetChars
-            ]
+            ],
+            "handshaken DTR and toggled RTS are the driver's to drive"
+        );
+    }
+
+    #[test]
+    fn set_comm_state_drives_dtr_and_rts_as_the_dcb_says() {
+        let order = |dtr_control, rts_control| -> Vec<SerialIoctl> {
+            let dcb = Dcb {
+                dtr_control,
+                rts_control,
+                ..Dcb::default()
+            };
+            dcb.to_settings()
+                .unwrap()
+                .requests()
+                .iter()
+                .skip(4)
+                .map(|(ioctl, _)| *ioctl)
+                .collect()
+        };
+        assert_eq!(
+            order(DtrControl::Enable, RtsControl::Enable),
+            [SerialIoctl::SetDtr, SerialIoctl::SetRts]
+        );
+        assert_eq!(
+            order(DtrControl::Disable, RtsControl::Disable),
+            [SerialIoctl::ClrDtr, SerialIoctl::ClrRts]
+        );
+        assert_eq!(
+            order(DtrControl::Handshake, RtsControl::Enable),
+            [SerialIoctl::SetRts]
         );
     }
 

@@ -54,41 +54,14 @@ pub const ERROR_NOT_SUPPORTED: u32 = 50;
 /// `ERROR_SEM_TIMEOUT`.
 pub const ERROR_SEM_TIMEOUT: u32 = 121;
 
-/// `STATUS_OBJECT_NAME_NOT_FOUND`: CreateFile on a port that does not exist.
-pub const STATUS_OBJECT_NAME_NOT_FOUND: NtStatus = NtStatus(0xC000_0034_u32 as i32);
+/// `STATUS_OBJECT_NAME_NOT_FOUND` (named with every other status in `serial_ioctl::NtStatus`).
+pub const STATUS_OBJECT_NAME_NOT_FOUND: NtStatus = NtStatus::OBJECT_NAME_NOT_FOUND;
 /// `STATUS_OBJECT_PATH_NOT_FOUND`.
-pub const STATUS_OBJECT_PATH_NOT_FOUND: NtStatus = NtStatus(0xC000_003A_u32 as i32);
+pub const STATUS_OBJECT_PATH_NOT_FOUND: NtStatus = NtStatus::OBJECT_PATH_NOT_FOUND;
 /// `STATUS_INVALID_HANDLE`.
-pub const STATUS_INVALID_HANDLE: NtStatus = NtStatus(0xC000_0008_u32 as i32);
+pub const STATUS_INVALID_HANDLE: NtStatus = NtStatus::INVALID_HANDLE;
 /// `STATUS_NOT_SUPPORTED`.
-pub const STATUS_NOT_SUPPORTED: NtStatus = NtStatus(0xC000_00BB_u32 as i32);
-
-/// Statuses the harness names beyond those of the driver's ABI (seen when opening ports).
-const EXTRA_STATUSES: [(NtStatus, &str); 4] = [
-    (STATUS_OBJECT_NAME_NOT_FOUND, "STATUS_OBJECT_NAME_NOT_FOUND"),
-    (STATUS_OBJECT_PATH_NOT_FOUND, "STATUS_OBJECT_PATH_NOT_FOUND"),
-    (STATUS_INVALID_HANDLE, "STATUS_INVALID_HANDLE"),
-    (STATUS_NOT_SUPPORTED, "STATUS_NOT_SUPPORTED"),
-];
-
-/// One of the extra statuses by name (with or without `STATUS_`).
-#[must_use]
-pub fn named_extra_status(name: &str) -> Option<NtStatus> {
-    let upper = name.to_ascii_uppercase();
-    EXTRA_STATUSES
-        .iter()
-        .find(|(_, known)| *known == upper || known.strip_prefix("STATUS_") == Some(upper.as_str()))
-        .map(|(status, _)| *status)
-}
-
-/// The name of one of the extra statuses.
-#[must_use]
-pub fn extra_status_name(status: NtStatus) -> Option<&'static str> {
-    EXTRA_STATUSES
-        .iter()
-        .find(|(known, _)| *known == status)
-        .map(|(_, name)| *name)
-}
+pub const STATUS_NOT_SUPPORTED: NtStatus = NtStatus::NOT_SUPPORTED;
 
 /// Win32 `CE_RXOVER`: receive queue overflow.
 pub const CE_RXOVER: u32 = 0x0001;
@@ -315,6 +288,28 @@ mod tests {
         assert_eq!(comm_errors_from_serial(0x100), 0);
         for bits in 0..32 {
             assert_eq!(serial_errors_from_comm(comm_errors_from_serial(bits)), bits);
+        }
+    }
+
+    #[test]
+    fn every_status_the_harness_meets_is_named_in_one_place() {
+        let error = crate::win32::comm::CommError::Driver {
+            ioctl: serial_ioctl::SerialIoctl::GetStats,
+            status: STATUS_NOT_SUPPORTED,
+        };
+        assert_eq!(
+            error.to_string(),
+            "IOCTL_SERIAL_GET_STATS completed STATUS_NOT_SUPPORTED (0xC00000BB)"
+        );
+        for status in [
+            STATUS_OBJECT_NAME_NOT_FOUND,
+            STATUS_OBJECT_PATH_NOT_FOUND,
+            STATUS_INVALID_HANDLE,
+            NtStatus::IO_DEVICE_ERROR,
+        ] {
+            assert_ne!(status.name(), "STATUS_UNKNOWN");
+            assert_eq!(crate::port::status_text(status), status.name());
+            assert_eq!(NtStatus::from_name(status.name()), Some(status));
         }
     }
 
