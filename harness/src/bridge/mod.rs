@@ -88,7 +88,7 @@ pub struct EndStats {
     pub from_port: u64,
     /// Client sessions (opens of the pty).
     pub sessions: u64,
-    /// Bytes thrown away when sessions ended: unsent, or received and never read.
+    /// Bytes thrown away by client flushes and closes: unsent, or received and never read.
     pub discarded: u64,
     /// Characters the UART lost (hardware overruns), over all sessions.
     pub hardware_overruns: u64,

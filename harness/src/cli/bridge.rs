@@ -71,7 +71,7 @@ pub fn bridge(args: &BridgeArgs) -> u8 {
         Ok(stats) => {
             for (end, s) in stats.ends.iter().enumerate() {
                 eprintln!(
-                    "bridge: port {end}: {} session(s), {} byte(s) to the port, {} back, {} discarded at session ends, {} hardware and {} buffer overrun(s)",
+                    "bridge: port {end}: {} session(s), {} byte(s) to the port, {} back, {} discarded by flushes and closes, {} hardware and {} buffer overrun(s)",
                     s.sessions,
                     s.to_port,
                     s.from_port,
