@@ -287,7 +287,8 @@ fn a_client_that_stops_reading_overruns_the_ring_instead_of_freezing_the_bridge(
     let client = Client::open(bridge.path(), 115_200);
     let writer = write_in_background(client.writer(), payload(65_536));
     let wrote = writer.join().unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // What the pty still holds (at most about 19 KiB) takes 1.7 s more at 115 200 baud.
+    std::thread::sleep(Duration::from_millis(2_500));
     let start = Instant::now();
     drop(client);
     let stats = bridge.stop();
@@ -453,7 +454,16 @@ fn the_bridge_command_echoes_honours_for_ms_with_a_stuck_client_and_ends_on_sigt
         .spawn()
         .unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {}
+    let mut line = Vec::new();
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let client = Client::open(Path::new(&String::from_utf8(line).unwrap()), 115_200);
+    // 230 400 baud twice (the UART's 1.8432 MHz clock cannot make it), 115 200 between.
+    for baud in [230_400, 115_200, 230_400] {
+        client.configure(|termios| termios.set_speed(baud).unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let output = child.wait_with_output().unwrap();
@@ -463,6 +473,13 @@ fn the_bridge_command_echoes_honours_for_ms_with_a_stuck_client_and_ends_on_sigt
         stderr.contains("session(s)"),
         "the summary is printed: {stderr}"
     );
+    assert_eq!(
+        stderr.matches("230400 baud is not available").count(),
+        1,
+        "an unavailable rate is reported once: {stderr}"
+    );
+    assert!(stderr.contains("nearest: 115200"), "{stderr}");
+    drop(client);
 }
 
 #[test]

@@ -144,9 +144,8 @@ pub fn ioctl(args: &IoctlArgs) -> u8 {
     };
     let win32 = win32_error_from_ntstatus(result.status);
     println!(
-        "status: {} (0x{:08X}), Win32 {}, information {}, {:.4} ms",
-        status_text(result.status),
-        result.status.as_u32(),
+        "status: {}, Win32 {}, information {}, {:.4} ms",
+        result.status,
         win32_error_name(win32).map_or_else(|| win32.to_string(), str::to_owned),
         result.information,
         result.elapsed_ms()
