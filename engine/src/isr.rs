@@ -77,7 +77,8 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
                     let lsr = kernel.read_register(Register::LineStatus);
                     process_line_status(kernel, state, lsr, &mut wake);
                 }
-                IIR_RDA | IIR_CTI => drain_receiver(kernel, state, &mut wake),
+                IIR_RDA => receive_burst(kernel, state, &mut wake),
+                IIR_CTI => drain_receiver(kernel, state, None, &mut wake),
                 IIR_THRE => transmit(kernel, state, fifo_depth, &mut wake),
                 IIR_MS => {
                     let msr = kernel.read_register(Register::ModemStatus);
@@ -101,9 +102,10 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
         }
         iir = kernel.read_register(Register::InterruptIdFifoControl);
     }
-    if state.open {
+    if state.open && has_transmit_work(state) {
         // Chips that lose THRE behind a higher-priority cause, and transmit released by an XON
-        // received in this interrupt: send now if THR is empty.
+        // received in this interrupt: send now if THR is empty. (Without transmit work the read is
+        // not needed: errors latched since stay in LSR and raise their own interrupt.)
         let lsr = kernel.read_register(Register::LineStatus);
         if lsr & LSR_ERRORS != 0 {
             process_line_status(kernel, state, lsr, &mut wake);
@@ -265,10 +267,37 @@ fn receive<K: Kernel>(kernel: &K, state: &mut IsrState, raw: u8, wake: &mut Wake
     note_arrival(kernel, state, wake);
 }
 
-/// Drains the receive FIFO while LSR.DR, handling per-byte errors at the FIFO head.
-fn drain_receiver<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
+/// Received data available at the trigger level. With the FIFO on, IIR's RDA means the FIFO holds
+/// at least the trigger level's bytes, so one LSR read showing no error at the head (bits 4:1) and
+/// none anywhere in the FIFO (bit 7) vouches for all of them: they are read without an LSR read
+/// each. Bytes beyond the burst stay for the next RDA or the character timeout. Otherwise (FIFO
+/// off, or an error present) every byte is checked as before.
+fn receive_burst<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
+    let lsr = kernel.read_register(Register::LineStatus);
+    let fifo_on = state.fcr & crate::uart::FCR_ENABLE != 0;
+    let clean = lsr & (LSR_ERRORS | crate::uart::LSR_FIFO_ERROR) == 0 && lsr & LSR_DR != 0;
+    if !(fifo_on && clean) {
+        return drain_receiver(kernel, state, Some(lsr), wake);
+    }
+    for _ in 0..crate::uart::trigger_level(state.fcr) {
+        let byte = kernel.read_register(Register::Data);
+        receive(kernel, state, byte, wake);
+    }
+}
+
+/// Drains the receive FIFO while LSR.DR, handling per-byte errors at the FIFO head. `first` is an
+/// LSR value already read (its error bits are cleared by that read, so it must be handled here).
+fn drain_receiver<K: Kernel>(
+    kernel: &K,
+    state: &mut IsrState,
+    first: Option<u8>,
+    wake: &mut Wakeups,
+) {
+    let mut first = first;
     for _ in 0..MAX_RX_PER_PASS {
-        let lsr = kernel.read_register(Register::LineStatus);
+        let lsr = first
+            .take()
+            .unwrap_or_else(|| kernel.read_register(Register::LineStatus));
         if lsr & LSR_ERRORS != 0 {
             if process_line_status(kernel, state, lsr, wake) {
                 // An LSRMST record was inserted: stop this pass (serial.sys behaviour).

@@ -67,6 +67,19 @@ pub const LSR_THRE: u8 = 0x20;
 pub const LSR_TEMT: u8 = 0x40;
 /// LSR: the error bits.
 pub const LSR_ERRORS: u8 = LSR_OE | LSR_PE | LSR_FE | LSR_BI;
+/// LSR: an errored byte is somewhere in the receive FIFO (FIFO mode).
+pub const LSR_FIFO_ERROR: u8 = 0x80;
+
+/// The receive FIFO's trigger level in bytes for an FCR value.
+#[must_use]
+pub const fn trigger_level(fcr: u8) -> usize {
+    match fcr & FCR_TRIGGER_MASK {
+        FCR_TRIGGER_1 => 1,
+        FCR_TRIGGER_4 => 4,
+        FCR_TRIGGER_8 => 8,
+        _ => 14,
+    }
+}
 
 /// FCR: FIFO enable.
 pub const FCR_ENABLE: u8 = 0x01;

@@ -161,8 +161,14 @@ impl Uart16550 {
                 }
                 entry.data
             }
-            None if self.is_qemu() && self.fifo_enabled() => 0,
-            None => self.last_rbr,
+            None if self.is_qemu() && self.fifo_enabled() => {
+                self.counters.empty_rbr_reads += 1;
+                0
+            }
+            None => {
+                self.counters.empty_rbr_reads += 1;
+                self.last_rbr
+            }
         };
         if self.is_qemu() && self.rx.is_empty() {
             self.lsr_errors &= !lsr::BI;

@@ -111,4 +111,7 @@ pub struct UartCounters {
     pub tx_bytes_discarded: u64,
     /// Bytes a receive FIFO reset threw away before they were read.
     pub rx_bytes_discarded: u64,
+    /// RBR reads of an empty receive FIFO (they return the last byte again): a driver that trusts
+    /// a lying IIR reads stale bytes.
+    pub empty_rbr_reads: u64,
 }
