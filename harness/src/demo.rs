@@ -16,6 +16,8 @@ pub struct DemoOptions {
     pub bytes: usize,
     /// Line rate.
     pub baud: u32,
+    /// The UART's input clock (1.8432 MHz on PCs: at most 115 200 baud).
+    pub clock_hz: u32,
     /// Virtual CPUs.
     pub cpus: usize,
     /// Scheduling seed.
@@ -27,6 +29,7 @@ impl Default for DemoOptions {
         Self {
             bytes: 4096,
             baud: 115_200,
+            clock_hz: serial_ioctl::SERIAL_DEFAULT_CLOCK_HZ,
             cpus: 2,
             seed: crate::runner::DEFAULT_SEED,
         }
@@ -72,7 +75,19 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
         cpus: options.cpus,
         ..ModelTarget::default()
     };
-    let mut bench = ModelBench::new(target.config(Topology::Loopback, options.seed));
+    if serial_engine::line::divisor_for(options.baud, options.clock_hz).is_err() {
+        return Err(format!(
+            "{} baud is not available from a {} Hz UART clock (at most {}; --clock 14745600 \
+             reaches 921600)",
+            options.baud,
+            options.clock_hz,
+            options.clock_hz / 16
+        ));
+    }
+    let mut config = target.config(Topology::Loopback, options.seed);
+    config.uart.clock_hz = options.clock_hz;
+    config.device.clock_hz = options.clock_hz;
+    let mut bench = ModelBench::new(config);
     let mut port = bench
         .open_port(0)
         .map_err(|refused| format!("open failed: {}", refused.status))?;

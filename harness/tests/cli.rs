@@ -261,6 +261,26 @@ fn demo_reports_the_loopback_transfer() {
 }
 
 #[test]
+fn demo_runs_above_115200_baud_with_a_faster_uart_clock() {
+    let output = harness(&[
+        "demo", "--bytes", "4096", "--baud", "921600", "--clock", "14745600",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("4096 bytes at 921600 baud 8N1 came back intact"),
+        "{text}"
+    );
+    let refused = harness(&["demo", "--baud", "230400"]);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("--clock 14745600"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn compare_puts_targets_side_by_side() {
     let output = harness(&[
         "compare",

@@ -9,6 +9,7 @@ pub fn demo(args: &DemoArgs) -> u8 {
     let options = DemoOptions {
         bytes: args.bytes,
         baud: args.baud,
+        clock_hz: args.clock,
         cpus: args.cpus,
         seed: args.seed.unwrap_or(DEFAULT_SEED),
     };

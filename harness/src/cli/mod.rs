@@ -206,6 +206,9 @@ struct DemoArgs {
     /// Line rate.
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
+    /// The UART's input clock in Hz (14745600 for rates up to 921600).
+    #[arg(long, default_value_t = 1_843_200)]
+    clock: u32,
     /// Virtual CPUs.
     #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,
