@@ -100,3 +100,37 @@ fn bytes_with_line_errors_are_still_checked_one_by_one() {
     );
     assert!(m.finish().is_empty());
 }
+
+#[test]
+fn one_byte_reads_and_writes_in_steady_state_allocate_nothing_in_the_engine() {
+    let mut m = machine_with(Topology::Loopback, |config| {
+        config.device.rx_fifo_trigger = 1
+    });
+    open_8n1(&mut m, 0, BAUD);
+    set_timeouts(&mut m, 0, u32::MAX, 0, 0, 0, 0);
+    let mut round = |m: &mut Machine| {
+        for byte in 0..200u8 {
+            let write = m.call(0, Operation::Write { data: vec![byte] });
+            assert_eq!(write.information, 1);
+            m.run_for(char_time(BAUD) * 2);
+            let read = m.call(0, Operation::Read { len: 1 });
+            assert_eq!(read.output, [byte]);
+        }
+    };
+    // The first round grows the queues to their working size (so the count is seen to work).
+    let start = m.allocation_stats().attempts;
+    round(&mut m);
+    let before = m.allocation_stats().attempts;
+    assert!(
+        before > start,
+        "the first queued request allocates the queue"
+    );
+    round(&mut m);
+    let allocations = m.allocation_stats().attempts - before;
+    assert_eq!(
+        allocations, 0,
+        "the engine allocated {allocations} times for 200 one-byte writes and reads"
+    );
+    m.close(0);
+    assert!(m.finish().is_empty());
+}
