@@ -108,7 +108,7 @@ fn one_byte_reads_and_writes_in_steady_state_allocate_nothing_in_the_engine() {
     });
     open_8n1(&mut m, 0, BAUD);
     set_timeouts(&mut m, 0, u32::MAX, 0, 0, 0, 0);
-    let mut round = |m: &mut Machine| {
+    let round = |m: &mut Machine| {
         for byte in 0..200u8 {
             let write = m.call(0, Operation::Write { data: vec![byte] });
             assert_eq!(write.information, 1);
