@@ -2,7 +2,9 @@
 //! byte or request, the largest ISR and DPC cost (the model's cost counters, deterministic), and
 //! host wall time (not deterministic; reported, never asserted).
 //!
-//! `cargo bench -p serial-model --bench engine_costs` prints the table. `ENGINE_COSTS_ONLY=<name>`
+//! `cargo bench -p serial-model --bench engine_costs` prints the table, and under each workload
+//! every routine's invocations (the ISR, each DPC kind, each timer DPC) with their mean and
+//! longest charged cost and a duration histogram, the model's counterpart of WPA's DPC/ISR view. `ENGINE_COSTS_ONLY=<name>`
 //! runs one workload and `ENGINE_COSTS_SCALE=<n>` multiplies its size, which is how
 //! `tools/bench/instructions` measures instructions per byte under callgrind (the difference
 //! between two sizes cancels the set-up).
@@ -216,6 +218,31 @@ fn main() {
             after.max_dpc_cost_ns as f64 / 1000.0,
             wall.as_secs_f64() * 1000.0
         );
+        for (routine, costs) in &after.routine_costs {
+            let before = before
+                .routine_costs
+                .get(routine)
+                .cloned()
+                .unwrap_or_default();
+            let count = costs.count - before.count;
+            if count == 0 {
+                continue;
+            }
+            let buckets: Vec<String> = costs
+                .buckets
+                .iter()
+                .zip(before.buckets.iter())
+                .map(|(a, b)| (a - b).to_string())
+                .collect();
+            println!(
+                "    {:<30} {:>7} runs, mean {:>6.2} µs, longest {:>6.2} µs, <1/2/5/10/25/50/100/≥100 µs: {}",
+                format!("{routine:?}"),
+                count,
+                (costs.total_ns - before.total_ns) as f64 / count as f64 / 1000.0,
+                costs.max_ns as f64 / 1000.0,
+                buckets.join("/")
+            );
+        }
         m.close(0);
         let violations = m.finish();
         assert!(violations.is_empty(), "{violations:?}");

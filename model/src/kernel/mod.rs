@@ -128,7 +128,7 @@ pub use request::{
     Completion, MajorFunction, ModelRequest, Operation, RequestHandle, UNWRITTEN_BYTE,
 };
 pub use services::ModelKernel;
-pub use stats::Stats;
+pub use stats::{COST_BUCKETS_NS, CostHistogram, Routine, Stats};
 pub use strategy::{Decision, PCT_HORIZON, Schedule, Strategy};
 pub use verifier::{Violation, rule};
 pub use world::DpcObject;

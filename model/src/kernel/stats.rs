@@ -4,6 +4,57 @@ use std::collections::BTreeMap;
 
 use serial_engine::kernel::{DpcKind, TimerKind};
 
+/// A routine whose invocations the model times (its charged cost), as WPA's DPC/ISR view does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Routine {
+    /// The ISR (all ports).
+    Isr,
+    /// A CustomDpc routine.
+    Dpc(DpcKind),
+    /// A timer's DPC routine.
+    TimerDpc(TimerKind),
+}
+
+/// Upper bounds (exclusive, ns) of the histogram's buckets; the last bucket is everything above.
+pub const COST_BUCKETS_NS: [u64; 7] = [1_000, 2_000, 5_000, 10_000, 25_000, 50_000, 100_000];
+
+/// How long one routine's invocations took (charged cost).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CostHistogram {
+    /// Invocations.
+    pub count: u64,
+    /// Their total cost, ns.
+    pub total_ns: u64,
+    /// The longest one, ns.
+    pub max_ns: u64,
+    /// Invocations per bucket: under 1, 2, 5, 10, 25, 50, 100 µs, and 100 µs or more.
+    pub buckets: [u64; 8],
+}
+
+impl CostHistogram {
+    /// Counts one invocation of `cost_ns`.
+    pub fn record(&mut self, cost_ns: u64) {
+        self.count += 1;
+        self.total_ns = self.total_ns.saturating_add(cost_ns);
+        self.max_ns = self.max_ns.max(cost_ns);
+        let bucket = COST_BUCKETS_NS
+            .iter()
+            .position(|&bound| cost_ns < bound)
+            .unwrap_or(COST_BUCKETS_NS.len());
+        self.buckets[bucket] += 1;
+    }
+
+    /// The mean cost, ns.
+    #[must_use]
+    pub fn mean_ns(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.total_ns as f64 / self.count as f64
+        }
+    }
+}
+
 /// What happened during a run, counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -53,6 +104,8 @@ pub struct Stats {
     pub decisions: u64,
     /// Decisions that moved execution to a different CPU.
     pub cpu_switches: u64,
+    /// Per routine: how long its invocations took (the charged cost), WPA-style.
+    pub routine_costs: BTreeMap<Routine, CostHistogram>,
 }
 
 impl Stats {

@@ -609,6 +609,23 @@ impl World {
     }
 
     fn check_cost(&mut self, cpu: usize, frame: &Frame) {
+        let routine = match frame.kind {
+            FrameKind::Isr(_) => Some(super::stats::Routine::Isr),
+            FrameKind::Dpc(DpcObject::Custom { kind, .. }) => {
+                Some(super::stats::Routine::Dpc(kind))
+            }
+            FrameKind::Dpc(DpcObject::Timer { kind, .. }) => {
+                Some(super::stats::Routine::TimerDpc(kind))
+            }
+            FrameKind::Job(_) => None,
+        };
+        if let Some(routine) = routine {
+            self.stats
+                .routine_costs
+                .entry(routine)
+                .or_default()
+                .record(frame.cost_ns);
+        }
         let budget = self.config.cost_budget;
         let (warn, limit, hard_rule, label) = match frame.kind {
             FrameKind::Isr(_) => {
