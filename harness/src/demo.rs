@@ -22,6 +22,9 @@ pub struct DemoOptions {
     pub cpus: usize,
     /// Scheduling seed.
     pub seed: u64,
+    /// Milliseconds of the transfer, from its start, to draw as an SVG timeline
+    /// ([`DemoReport::timeline_svg`]); 0 = none.
+    pub timeline_ms: u64,
 }
 
 impl Default for DemoOptions {
@@ -32,6 +35,7 @@ impl Default for DemoOptions {
             clock_hz: serial_ioctl::SERIAL_DEFAULT_CLOCK_HZ,
             cpus: 2,
             seed: crate::runner::DEFAULT_SEED,
+            timeline_ms: 0,
         }
     }
 }
@@ -64,6 +68,9 @@ pub struct DemoReport {
     pub max_dpc_cost_ns: u64,
     /// The scheduling seed.
     pub seed: u64,
+    /// The timeline picture asked for with [`DemoOptions::timeline_ms`].
+    #[serde(skip)]
+    pub timeline_svg: Option<String>,
 }
 
 /// Runs the demonstration.
@@ -122,6 +129,9 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
     let data = fill_pattern(options.bytes);
     let machine = bench.machine();
     let before = machine.borrow().stats();
+    if options.timeline_ms > 0 {
+        machine.borrow_mut().record_timeline(true);
+    }
     let read = port.start_read(data.len()).map_err(|e| e.to_string())?;
     let write = port.start_write(&data).map_err(|e| e.to_string())?;
     #[allow(clippy::cast_precision_loss)]
@@ -138,8 +148,17 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
         .map_err(|e| e.to_string())?
         .ok_or("the read did not complete: bytes were lost")?;
     let after = machine.borrow().stats();
-    let _ = port.close();
     let started: Timestamp = written.started.min(received.started);
+    let timeline_svg = (options.timeline_ms > 0).then(|| {
+        let from = started.0;
+        let to = from.saturating_add(
+            options
+                .timeline_ms
+                .saturating_mul(crate::time::UNITS_PER_MS),
+        );
+        machine.borrow().timeline_svg(from, to)
+    });
+    let _ = port.close();
     let dpcs = |stats: &serial_model::kernel::Stats| {
         stats
             .total_dpc_runs()
@@ -161,5 +180,6 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
         max_isr_cost_ns: after.max_isr_cost_ns,
         max_dpc_cost_ns: after.max_dpc_cost_ns,
         seed: options.seed,
+        timeline_svg,
     })
 }

@@ -271,6 +271,24 @@ fn demo_runs_above_115200_baud_with_a_faster_uart_clock() {
         text.contains("4096 bytes at 921600 baud 8N1 came back intact"),
         "{text}"
     );
+    let svg = std::env::temp_dir().join(format!("serial-timeline-{}.svg", std::process::id()));
+    let output = harness(&[
+        "demo",
+        "--bytes",
+        "4096",
+        "--timeline",
+        svg.to_str().unwrap(),
+        "--timeline-ms",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    assert!(picture.starts_with("<svg"), "{picture}");
+    assert!(
+        picture.contains("ISR of port 0") && picture.contains("CPU 1"),
+        "{picture}"
+    );
     let refused = harness(&["demo", "--baud", "230400"]);
     assert_ne!(refused.status.code(), Some(0));
     assert!(

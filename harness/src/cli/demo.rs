@@ -12,9 +12,21 @@ pub fn demo(args: &DemoArgs) -> u8 {
         clock_hz: args.clock,
         cpus: args.cpus,
         seed: args.seed.unwrap_or(DEFAULT_SEED),
+        timeline_ms: if args.timeline.is_some() {
+            args.timeline_ms.max(1)
+        } else {
+            0
+        },
     };
     match run(options) {
         Ok(report) => {
+            if let (Some(path), Some(svg)) = (&args.timeline, &report.timeline_svg) {
+                if let Err(error) = std::fs::write(path, svg) {
+                    eprintln!("error: cannot write {}: {error}", path.display());
+                    return EXIT_FAILED;
+                }
+                eprintln!("timeline: {}", path.display());
+            }
             if args.json {
                 println!(
                     "{}",

@@ -209,6 +209,13 @@ struct DemoArgs {
     /// The UART's input clock in Hz (14745600 for rates up to 921600).
     #[arg(long, default_value_t = 1_843_200)]
     clock: u32,
+    /// Write an SVG timeline of the transfer's first milliseconds (see --timeline-ms) to FILE:
+    /// one lane per virtual CPU with ISR, DPC and PASSIVE spans, bytes read and completions.
+    #[arg(long)]
+    timeline: Option<std::path::PathBuf>,
+    /// How many milliseconds the timeline shows.
+    #[arg(long, default_value_t = 3, value_parser = serial_harness::limits::parse_ms)]
+    timeline_ms: u64,
     /// Virtual CPUs.
     #[arg(long, default_value_t = 2, value_parser = serial_harness::limits::parse_cpus)]
     cpus: usize,

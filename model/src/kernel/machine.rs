@@ -349,6 +349,24 @@ impl Machine {
             .unwrap_or(false)
     }
 
+    /// Starts (or stops) recording what each CPU runs and when, for [`Machine::timeline_svg`].
+    pub fn record_timeline(&mut self, on: bool) {
+        let mut world = self.shared.lock();
+        world.timeline = on.then(super::Timeline::default);
+    }
+
+    /// What was recorded since [`Machine::record_timeline`] (empty if recording is off).
+    #[must_use]
+    pub fn timeline(&self) -> super::Timeline {
+        self.shared.lock().timeline.clone().unwrap_or_default()
+    }
+
+    /// The recorded timeline of `[from, to)` (virtual time, 100 ns units) as an SVG picture.
+    #[must_use]
+    pub fn timeline_svg(&self, from: u64, to: u64) -> String {
+        self.timeline().svg(self.cpus, from, to)
+    }
+
     /// Whether prepare-hardware found a UART on `port`.
     #[must_use]
     pub fn hardware_present(&self, port: usize) -> bool {

@@ -110,6 +110,7 @@ mod scheduler;
 mod services;
 mod stats;
 mod strategy;
+mod timeline;
 mod verifier;
 mod world;
 
@@ -130,5 +131,6 @@ pub use request::{
 pub use services::ModelKernel;
 pub use stats::{COST_BUCKETS_NS, CostHistogram, Routine, Stats};
 pub use strategy::{Decision, PCT_HORIZON, Schedule, Strategy};
+pub use timeline::{Mark, Span, SpanKind, Timeline};
 pub use verifier::{Violation, rule};
 pub use world::DpcObject;

@@ -470,6 +470,10 @@ impl Request for ModelRequest {
         world.event(cpu, || {
             format!("complete #{id} {what} {status} info {information}")
         });
+        let now = world.now;
+        if let Some(timeline) = world.timeline.as_mut() {
+            timeline.marks.push(super::timeline::Mark::Completed(now));
+        }
         world.new_completions.push((
             id,
             Completion {

@@ -208,6 +208,13 @@ impl ModelKernel {
         } else {
             world.stats.register_reads += 1;
             let value = world.bus().read(port, register.offset(), now);
+            if register == Register::Data
+                && let Some(timeline) = world.timeline.as_mut()
+            {
+                timeline
+                    .marks
+                    .push(super::timeline::Mark::ByteReceived(now));
+            }
             world.record(cpu, Event::RegisterRead { register, value });
             value
         }

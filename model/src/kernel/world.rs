@@ -184,6 +184,8 @@ pub(crate) struct Frame {
     pub held_at_entry: usize,
     /// Accumulated cost, nanoseconds.
     pub cost_ns: u64,
+    /// Virtual time it was entered at.
+    pub started_at: u64,
 }
 
 /// Why a busy CPU cannot simply continue.
@@ -357,6 +359,8 @@ pub(crate) struct World {
     pub error_log: Vec<super::error_log::LoggedError>,
     /// Ports whose driver called WdfDeviceSetFailed.
     pub failed_devices: Vec<bool>,
+    /// What each CPU ran, when recording is on.
+    pub timeline: Option<super::timeline::Timeline>,
 }
 
 impl World {
@@ -413,6 +417,7 @@ impl World {
             last_cpu: None,
             error_log: Vec::new(),
             failed_devices: vec![false; ports],
+            timeline: None,
         }
     }
 
@@ -562,6 +567,7 @@ impl World {
             caller_irql: c.irql,
             held_at_entry: c.held.len(),
             cost_ns: entry_cost,
+            started_at: self.now,
         };
         c.frames.push(frame);
         c.irql = level.max(c.irql);
@@ -574,6 +580,22 @@ impl World {
             return;
         };
         self.record(Some(cpu), Event::Leave(frame.kind));
+        if let Some(timeline) = self.timeline.as_mut() {
+            use super::timeline::{Span, SpanKind};
+            let kind = match frame.kind {
+                FrameKind::Isr(_) => SpanKind::Isr,
+                FrameKind::Dpc(DpcObject::Custom { .. }) => SpanKind::Dpc,
+                FrameKind::Dpc(DpcObject::Timer { .. }) => SpanKind::TimerDpc,
+                FrameKind::Job(_) => SpanKind::Job,
+            };
+            timeline.spans.push(Span {
+                cpu,
+                kind,
+                label: frame.kind.describe(),
+                start: frame.started_at,
+                cost_ns: frame.cost_ns,
+            });
+        }
         let irql = self.cpus[cpu].irql;
         if irql != frame.level {
             let what = frame.kind.describe();
