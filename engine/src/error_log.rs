@@ -27,11 +27,13 @@ impl ErrorCode {
     pub const RESET: Self = Self(0xC004_0013);
 }
 
-/// The conditions the driver reports, one entry kind each.
+/// The conditions the driver reports, one entry kind each; the discriminant is the entry's
+/// UniqueErrorValue.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u32)]
 pub enum LogKind {
     /// Characters lost in the UART (LSR.OE): the receive FIFO overflowed. Detail: 0.
-    HardwareOverrun,
+    HardwareOverrun = 1,
     /// Characters lost because the receive ring was full. Detail: the ring's size.
     BufferOverrun,
     /// The transmit watchdog re-armed THRE and the write moved again. Detail: the retries it took.
@@ -78,16 +80,7 @@ impl LogKind {
     /// The entry's UniqueErrorValue: which of the driver's conditions it is (1-based position).
     #[must_use]
     pub const fn unique_value(self) -> u32 {
-        match self {
-            Self::HardwareOverrun => 1,
-            Self::BufferOverrun => 2,
-            Self::TransmitRetried => 3,
-            Self::TransmitterStopped => 4,
-            Self::InterruptStorm => 5,
-            Self::UartReset => 6,
-            Self::DeviceFailed => 7,
-            Self::DeviceGone => 8,
-        }
+        self as u32
     }
 
     /// The FinalStatus recorded with the entry.
@@ -105,17 +98,9 @@ impl LogKind {
         }
     }
 
+    /// The kind's slot in the gathered counts (its position in [`Self::ALL`]).
     const fn index(self) -> usize {
-        match self {
-            Self::HardwareOverrun => 0,
-            Self::BufferOverrun => 1,
-            Self::TransmitRetried => 2,
-            Self::TransmitterStopped => 3,
-            Self::InterruptStorm => 4,
-            Self::UartReset => 5,
-            Self::DeviceFailed => 6,
-            Self::DeviceGone => 7,
-        }
+        (self as usize).saturating_sub(1)
     }
 }
 

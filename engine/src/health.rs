@@ -74,8 +74,8 @@ enum Look {
     Fine { moved: bool },
     /// Recovery is under way; keep watching.
     Recovering,
-    /// No byte taken: kicked THRE (the LSR read).
-    Kicked(u8),
+    /// No byte taken although there was work (the LSR read); THRE was re-armed if THR was empty.
+    Stalled(u8),
     /// No byte taken and the registers tell why: recover at once.
     Escalate(Reason, u8),
 }
@@ -235,7 +235,7 @@ impl<K: Kernel> Device<K> {
                     shared.health.retries = 0;
                 }
                 Look::Recovering => {}
-                Look::Kicked(lsr) => {
+                Look::Stalled(lsr) => {
                     shared.health.retries = shared.health.retries.saturating_add(1);
                     if shared.health.retries > MAX_RETRIES {
                         shared.health.retries = 0;
@@ -285,13 +285,13 @@ impl<K: Kernel> Device<K> {
         if lsr & LSR_THRE == 0 {
             // THR still full: the transmitter is not taking bytes; a kick cannot help, but the
             // retries give a slow line the benefit of the doubt.
-            return Look::Kicked(lsr);
+            return Look::Stalled(lsr);
         }
         // THR is empty and no THRE interrupt came: re-arm it with the IER kick.
         s.tx.idle = false;
         k.write_register(Register::InterruptEnable, 0);
         k.write_register(Register::InterruptEnable, s.ier);
-        Look::Kicked(lsr)
+        Look::Stalled(lsr)
     }
 
     /// Probes the masked UART: scratch register, IIR with interrupts disabled, LSR.

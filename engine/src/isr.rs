@@ -77,8 +77,18 @@ pub fn service<K: Kernel>(kernel: &K, state: &mut IsrState, fifo_depth: u8) -> b
                     let lsr = kernel.read_register(Register::LineStatus);
                     process_line_status(kernel, state, lsr, &mut wake);
                 }
-                IIR_RDA => receive_burst(kernel, state, &mut wake),
-                IIR_CTI => drain_receiver(kernel, state, None, &mut wake),
+                IIR_RDA | IIR_CTI => {
+                    let stored = if iir & IIR_ID_MASK == IIR_RDA {
+                        receive_burst(kernel, state, &mut wake)
+                    } else {
+                        drain_receiver(kernel, state, None, &mut wake)
+                    };
+                    // The read path hears of arrivals once per pass: one clock read and one
+                    // threshold check per burst, not per byte.
+                    if stored {
+                        note_arrival(kernel, state, &mut wake);
+                    }
+                }
                 IIR_THRE => transmit(kernel, state, fifo_depth, &mut wake),
                 IIR_MS => {
                     let msr = kernel.read_register(Register::ModemStatus);
@@ -222,8 +232,7 @@ fn note_arrival<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups)
 }
 
 /// Handles one received character after masking (serial-semantics.md §13.1 RDA). Returns whether
-/// it went into the ring; the caller tells the read path once per pass ([`note_arrival`]), so
-/// the clock is read and the read's threshold checked per burst, not per byte.
+/// it went into the ring (the ISR tells the read path once per pass, [`note_arrival`]).
 // Called per byte from two places (the burst and the checked drain); inlined, it costs about 30
 // fewer instructions a byte (tools/bench/instructions).
 #[inline(always)]
@@ -276,8 +285,8 @@ fn receive<K: Kernel>(kernel: &K, state: &mut IsrState, raw: u8, wake: &mut Wake
 /// at least the trigger level's bytes, so one LSR read showing no error at the head (bits 4:1) and
 /// none anywhere in the FIFO (bit 7) vouches for all of them: they are read without an LSR read
 /// each. Bytes beyond the burst stay for the next RDA or the character timeout. Otherwise (FIFO
-/// off, or an error present) every byte is checked as before.
-fn receive_burst<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) {
+/// off, or an error present) every byte is checked as before. Returns whether a byte was stored.
+fn receive_burst<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups) -> bool {
     let lsr = kernel.read_register(Register::LineStatus);
     let fifo_on = state.fcr & crate::uart::FCR_ENABLE != 0;
     let clean = lsr & (LSR_ERRORS | crate::uart::LSR_FIFO_ERROR) == 0 && lsr & LSR_DR != 0;
@@ -289,19 +298,18 @@ fn receive_burst<K: Kernel>(kernel: &K, state: &mut IsrState, wake: &mut Wakeups
         let byte = kernel.read_register(Register::Data);
         stored |= receive(kernel, state, byte, wake);
     }
-    if stored {
-        note_arrival(kernel, state, wake);
-    }
+    stored
 }
 
 /// Drains the receive FIFO while LSR.DR, handling per-byte errors at the FIFO head. `first` is an
 /// LSR value already read (its error bits are cleared by that read, so it must be handled here).
+/// Returns whether a byte was stored.
 fn drain_receiver<K: Kernel>(
     kernel: &K,
     state: &mut IsrState,
     first: Option<u8>,
     wake: &mut Wakeups,
-) {
+) -> bool {
     let mut first = first;
     let mut stored = false;
     for _ in 0..MAX_RX_PER_PASS {
@@ -321,9 +329,7 @@ fn drain_receiver<K: Kernel>(
         let byte = kernel.read_register(Register::Data);
         stored |= receive(kernel, state, byte, wake);
     }
-    if stored {
-        note_arrival(kernel, state, wake);
-    }
+    stored
 }
 
 /// Handles a line-status value with error bits: latch errors and statistics, raise events,
