@@ -11,29 +11,20 @@ use engine_support::*;
 use serial_engine::kernel::DpcKind;
 use serial_ioctl::{NtStatus, SerialIoctl, SerialQueueSize, ev, handflow};
 use serial_model::kernel::{CostBudget, Machine, Operation, RequestHandle};
-use serial_model::uart::{FrameFormat, LineErrors, Parity, StopBits};
-use serial_model::wire::Topology;
+use serial_model::uart::LineErrors;
 
 const BAUD: u32 = 115_200;
 const DPC_BUDGET_NS: u64 = 100_000;
 
 /// A scripted peer at 115 200 8N1 with the DPC budget as a hard limit.
 fn fast_peer(trigger: u8) -> Machine {
-    let mut m = machine_with(Topology::Peer, |config| {
+    peer_machine_at(BAUD, |config| {
         config.cost_budget = CostBudget {
             dpc_limit_ns: Some(DPC_BUDGET_NS),
             ..CostBudget::default()
         };
         config.device.rx_fifo_trigger = trigger;
-    });
-    m.board_mut().peer().unwrap().set_format(FrameFormat::new(
-        BAUD,
-        8,
-        Parity::None,
-        StopBits::One,
-    ));
-    open_8n1(&mut m, 0, BAUD);
-    m
+    })
 }
 
 /// Submits `operation` and lets it reach the driver before the next one, so queue order is

@@ -12,7 +12,7 @@ use engine_support::*;
 use serial_engine::error_log::{ErrorCode, LogKind, Reason};
 use serial_ioctl::{NtStatus, SerialIoctl, SerialStatus, error};
 use serial_model::kernel::{CostBudget, Irql, LoggedError, Machine, Operation, RequestHandle};
-use serial_model::uart::{FrameFormat, Parity, StopBits, UartCounters, UartFault};
+use serial_model::uart::{UartCounters, UartFault};
 use serial_model::wire::Topology;
 
 const BAUD: u32 = 115_200;
@@ -38,17 +38,7 @@ fn loopback() -> Machine {
 /// A scripted peer on port 0 that only listens, both ends at 115 200 8N1: nothing is received,
 /// so no receive interrupt ever picks up transmit work the way it does on a loopback plug.
 fn listening_peer() -> Machine {
-    let mut m = machine_with(Topology::Peer, |config| {
-        config.cost_budget = strict_budget();
-    });
-    m.board_mut().peer().unwrap().set_format(FrameFormat::new(
-        BAUD,
-        8,
-        Parity::None,
-        StopBits::One,
-    ));
-    open_8n1(&mut m, 0, BAUD);
-    m
+    peer_machine_at(BAUD, |config| config.cost_budget = strict_budget())
 }
 
 fn heard(m: &mut Machine) -> Vec<u8> {

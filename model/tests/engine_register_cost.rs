@@ -8,7 +8,7 @@ mod engine_support;
 use engine_support::*;
 use serial_ioctl::NtStatus;
 use serial_model::kernel::{Machine, Operation};
-use serial_model::uart::{FrameFormat, LineErrors, Parity, StopBits};
+use serial_model::uart::LineErrors;
 use serial_model::wire::Topology;
 
 const BAUD: u32 = 115_200;
@@ -17,16 +17,7 @@ const BYTES: usize = 14_000;
 /// A peer streaming `BYTES` at 115 200 baud into a port with receive trigger `trigger`, read by
 /// one large read; returns (register accesses per byte, largest ISR cost in ns).
 fn receive_cost(trigger: u8, with_errors: bool) -> (f64, u64, Machine) {
-    let mut m = machine_with(Topology::Peer, |config| {
-        config.device.rx_fifo_trigger = trigger;
-    });
-    m.board_mut().peer().unwrap().set_format(FrameFormat::new(
-        BAUD,
-        8,
-        Parity::None,
-        StopBits::One,
-    ));
-    open_8n1(&mut m, 0, BAUD);
+    let mut m = peer_machine_at(BAUD, |config| config.device.rx_fifo_trigger = trigger);
     let read = m.submit(0, Operation::Read { len: BYTES });
     m.run_for(MS);
     let before = m.stats();

@@ -175,6 +175,23 @@ pub fn peer_machine_with(tweak: impl FnOnce(&mut MachineConfig)) -> Machine {
     m
 }
 
+/// A machine with a scripted peer on port 0, both ends at `baud` 8N1 (DTR and RTS on, no flow
+/// control); `tweak` adjusts the machine first.
+pub fn peer_machine_at(baud: u32, tweak: impl FnOnce(&mut MachineConfig)) -> Machine {
+    let mut m = machine_with(Topology::Peer, tweak);
+    m.board_mut()
+        .peer()
+        .unwrap()
+        .set_format(serial_model::uart::FrameFormat::new(
+            baud,
+            8,
+            serial_model::uart::Parity::None,
+            serial_model::uart::StopBits::One,
+        ));
+    open_8n1(&mut m, 0, baud);
+    m
+}
+
 /// [`peer_machine_with`] with the default ring.
 pub fn peer_machine() -> Machine {
     peer_machine_with(|_| {})
