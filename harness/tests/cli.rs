@@ -299,6 +299,27 @@ fn demo_runs_above_115200_baud_with_a_faster_uart_clock() {
 }
 
 #[test]
+fn the_request_deadline_is_an_option() {
+    let scenario = "read/large_transfer_through_loopback";
+    let default = harness(&["run", "--model", "--no-progress", scenario]);
+    assert_eq!(default.status.code(), Some(0), "{}", stderr(&default));
+    let short = harness(&[
+        "run",
+        "--model",
+        "--no-progress",
+        "--request-deadline-ms",
+        "1",
+        scenario,
+    ]);
+    let text = stderr(&short);
+    assert_eq!(short.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("did not complete within 1 ms"),
+        "the hung request names the deadline: {text}"
+    );
+}
+
+#[test]
 fn compare_puts_targets_side_by_side() {
     let output = harness(&[
         "compare",
