@@ -27,11 +27,12 @@ fn fast_peer(trigger: u8) -> Machine {
     })
 }
 
-/// Submits `operation` and lets it reach the driver before the next one, so queue order is
-/// submission order (requests submitted together are dispatched on several CPUs at once).
+/// Submits `operation` and lets its dispatch routine finish before the next one, so queue order
+/// is submission order (requests submitted together are dispatched on several CPUs at once, and a
+/// dispatch routine takes the time of its register accesses).
 fn submit_in_order(m: &mut Machine, operation: Operation) -> RequestHandle {
     let handle = m.submit(0, operation);
-    m.run_for(1);
+    m.run_for(MS / 10);
     handle
 }
 

@@ -12,7 +12,7 @@ use serial_model::wire::Topology;
 /// Writes `len` bytes through a loopback plug and reads them back; checks the data byte-exact and
 /// the virtual elapsed time against the baud rate.
 fn round_trip(len: usize, baud: u32) {
-    let mut m = machine(Topology::Loopback);
+    let mut m = machine_with(Topology::Loopback, timed);
     open_8n1(&mut m, 0, baud);
     let data = payload(len);
     let start = m.now();

@@ -17,7 +17,10 @@ const BYTES: usize = 14_000;
 /// A peer streaming `BYTES` at 115 200 baud into a port with receive trigger `trigger`, read by
 /// one large read; returns (register accesses per byte, largest ISR cost in ns).
 fn receive_cost(trigger: u8, with_errors: bool) -> (f64, u64, Machine) {
-    let mut m = peer_machine_at(BAUD, |config| config.device.rx_fifo_trigger = trigger);
+    let mut m = peer_machine_at(BAUD, |config| {
+        timed(config);
+        config.device.rx_fifo_trigger = trigger;
+    });
     let read = m.submit(0, Operation::Read { len: BYTES });
     m.run_for(MS);
     let before = m.stats();

@@ -222,11 +222,16 @@ impl Shared {
                 Some(Action::Run(work)) => {
                     // Nested work (an ISR, a DPC) runs on top of whatever this CPU waits for:
                     // the wait belongs to the interrupted code and resumes with it.
+                    // A busy interrupted routine finishes later by the time the nested work took.
                     let interrupted_wait = std::mem::replace(&mut world.cpus[cpu].wait, Wait::None);
+                    let entered = world.now;
                     drop(world);
                     self.run_work(cpu, work);
                     world = self.lock();
-                    world.cpus[cpu].wait = interrupted_wait;
+                    world.cpus[cpu].wait = match interrupted_wait {
+                        Wait::Busy(t) => Wait::Busy(t.saturating_add(world.now - entered)),
+                        other => other,
+                    };
                 }
                 Some(Action::Exit | Action::Abort) => {
                     drop(world);
@@ -243,8 +248,25 @@ impl Shared {
             return;
         }
         if let Some(cpu) = self.current_cpu() {
-            drop(self.yield_locked(self.lock(), cpu));
+            let mut world = self.lock();
+            // Cost charged since the last scheduling point is spent first (a no-op unless cost
+            // takes time): what follows happens that much later.
+            world.take_debt(cpu);
+            drop(self.yield_locked(world, cpu));
         }
+    }
+
+    /// Spends `cpu`'s remaining debt before its routine returns (the routine's last accesses
+    /// took time too).
+    fn spend_debt<'a>(
+        &'a self,
+        mut world: MutexGuard<'a, World>,
+        cpu: usize,
+    ) -> MutexGuard<'a, World> {
+        if world.take_debt(cpu) {
+            world = self.yield_locked(world, cpu);
+        }
+        world
     }
 
     /// Stops `cpu` for good after a fatal violation: the run halts and the thread waits to be
@@ -366,7 +388,7 @@ impl Shared {
             let mut context = unsafe { IsrContext::new() };
             driver.isr(&mut context)
         });
-        let mut world = self.lock();
+        let mut world = self.spend_debt(self.lock(), cpu);
         if let Some(frame) = world.cpus[cpu].frames.last_mut() {
             frame.held_at_entry -= 1;
         }
@@ -404,7 +426,7 @@ impl Shared {
                 DpcObject::Timer { kind, .. } => driver.timer_expired(kind),
             }
         }
-        let mut world = self.lock();
+        let mut world = self.spend_debt(self.lock(), cpu);
         world.end_frame(cpu);
         if let Some(state) = world.dpcs.get_mut(&queued.object) {
             state.running.retain(|&seq| seq != queued.seq);
@@ -464,7 +486,7 @@ impl Shared {
                 None => JobOutcome::Done,
             },
         };
-        let mut world = self.lock();
+        let mut world = self.spend_debt(self.lock(), cpu);
         world.end_frame(cpu);
         // The I/O manager's device reference is released when the routine returns.
         if let Some(item) = work_item

@@ -404,6 +404,13 @@ impl Machine {
         RequestHandle { port, id }
     }
 
+    /// Runs until the dispatch routine of `handle` has returned (the request pended or
+    /// completed), as an overlapped call has when it returns ERROR_IO_PENDING, or for at most
+    /// `limit` of virtual time.
+    pub fn run_until_dispatched(&mut self, handle: RequestHandle, limit: u64) {
+        self.run(GoalKind::Job(handle.id), self.deadline(limit));
+    }
+
     /// Cancels a request like CancelIoEx: one not yet dispatched is completed STATUS_CANCELLED
     /// at once; a cancelable one gets its cancel callback on some CPU at DISPATCH; otherwise the
     /// cancel is remembered and the next WdfRequestMarkCancelableEx fails.

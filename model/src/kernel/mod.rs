@@ -83,8 +83,9 @@
 //! * I/O requests arrive at PASSIVE or DISPATCH (strategy's choice, see
 //!   [`IoDispatchLevel`]); create/cleanup/close/power at PASSIVE; cancel callbacks at DISPATCH
 //!   on any CPU. A request not yet dispatched is cancelled by the "framework" itself.
-//! * ISR/DPC time is not measured but charged ([`CostBudget`]); virtual time does not pass while
-//!   code runs.
+//! * Code's time is not measured but charged ([`CostBudget`]): entry, register accesses, copied
+//!   bytes. By default the charge passes as virtual time on the CPU that runs the code (it is busy,
+//!   the hardware moves on); [`CostBudget::free`] makes code run in an instant.
 //! * Driver code must not hold a host lock (a `std::sync::Mutex`) across a kernel call: a CPU
 //!   thread that blocks on one blocks the whole machine. The controller detects a CPU that keeps
 //!   the baton for a minute of real time and abandons the machine with a message.

@@ -52,7 +52,7 @@ impl World {
                         .locks
                         .get(id.0)
                         .is_some_and(|lock| lock.owner.is_none()),
-                    Wait::Until(t) => self.now >= t,
+                    Wait::Until(t) | Wait::Busy(t) => self.now >= t,
                     Wait::Flush(seq) => self.flushed(seq),
                 };
                 if ready {
@@ -106,10 +106,17 @@ impl World {
                 self.log.hash.word((step.cpu as u64) << 32 | kind);
                 return self.apply(step, me);
             }
-            if self
+            // A CPU busy with charged cost gets there when time passes; otherwise a spinning or
+            // flushing CPU waits for something that cannot happen.
+            let busy = self
                 .cpus
                 .iter()
-                .any(|cpu| matches!(cpu.wait, Wait::Spin(_) | Wait::Flush(_)))
+                .any(|cpu| matches!(cpu.wait, Wait::Busy(_)));
+            if !busy
+                && self
+                    .cpus
+                    .iter()
+                    .any(|cpu| matches!(cpu.wait, Wait::Spin(_) | Wait::Flush(_)))
             {
                 let message = format!("no CPU can make progress:{}", self.describe_cpus());
                 self.fatal(rule::DEADLOCK, None, message);
@@ -203,7 +210,7 @@ impl World {
         let hardware = self.bus().next_deadline().map(|t| t.max(self.now));
         let timers = self.timers.values().copied().min();
         let delays = self.cpus.iter().filter_map(|cpu| match cpu.wait {
-            Wait::Until(t) if !cpu.dead => Some(t),
+            Wait::Until(t) | Wait::Busy(t) if !cpu.dead => Some(t),
             _ => None,
         });
         hardware.into_iter().chain(timers).chain(delays).min()

@@ -94,6 +94,9 @@ pub struct Stats {
     pub requests_completed: u64,
     /// Largest single ISR cost, nanoseconds.
     pub max_isr_cost_ns: u64,
+    /// Virtual CPU time spent executing charged cost (nanoseconds, whole 100 ns units), when cost
+    /// takes time ([`super::CostBudget::takes_time`]).
+    pub busy_ns: u64,
     /// Largest single DPC cost, nanoseconds.
     pub max_dpc_cost_ns: u64,
     /// UART register reads.

@@ -196,6 +196,11 @@ pub(crate) enum Wait {
     Spin(LockId),
     /// KeDelayExecutionThread until this time.
     Until(u64),
+    /// Busy executing charged cost until this time ([`CostBudget::takes_time`]). Unlike a delay,
+    /// the end moves later by the time nested work (an ISR, a DPC) took on the same CPU.
+    ///
+    /// [`CostBudget::takes_time`]: super::cost::CostBudget::takes_time
+    Busy(u64),
     /// KeFlushQueuedDpcs: until no DPC inserted with a sequence number up to this one is queued
     /// or running.
     Flush(u64),
@@ -211,6 +216,8 @@ pub(crate) struct Cpu {
     pub mailbox: Option<ActionSlot>,
     /// The thread died (a panic); the CPU takes no more work.
     pub dead: bool,
+    /// Charged cost (ns) the CPU has not yet spent in virtual time ([`Wait::Busy`]).
+    pub debt_ns: u64,
 }
 
 /// `Action` is not `Debug` (it holds closures); the mailbox wraps it.
@@ -237,6 +244,7 @@ impl Cpu {
             wait: Wait::None,
             mailbox: None,
             dead: false,
+            debt_ns: 0,
         }
     }
 
@@ -541,14 +549,34 @@ impl World {
         }
     }
 
-    /// Charges `ns` to the innermost frame of `cpu`.
+    /// Charges `ns` to the innermost frame of `cpu` and, when cost takes time, to the CPU's debt
+    /// (spent at its next scheduling point, [`World::take_debt`]).
     pub(crate) fn charge(&mut self, cpu: Option<usize>, ns: u64) {
-        if let Some(frame) = cpu
-            .and_then(|c| self.cpus.get_mut(c))
-            .and_then(|c| c.frames.last_mut())
+        let takes_time = self.config.cost_budget.takes_time;
+        if let Some(c) = cpu.and_then(|c| self.cpus.get_mut(c))
+            && let Some(frame) = c.frames.last_mut()
         {
             frame.cost_ns = frame.cost_ns.saturating_add(ns);
+            if takes_time {
+                c.debt_ns = c.debt_ns.saturating_add(ns);
+            }
         }
+    }
+
+    /// Turns the whole 100 ns units of `cpu`'s debt into a busy wait; whether the CPU must now wait.
+    /// The remainder below one unit is carried to the next charge.
+    pub(crate) fn take_debt(&mut self, cpu: usize) -> bool {
+        let Some(c) = self.cpus.get_mut(cpu) else {
+            return false;
+        };
+        let units = c.debt_ns / 100;
+        if units == 0 {
+            return false;
+        }
+        c.debt_ns %= 100;
+        c.wait = Wait::Busy(self.now.saturating_add(units));
+        self.stats.busy_ns = self.stats.busy_ns.saturating_add(units.saturating_mul(100));
+        true
     }
 
     // ----- frames -----------------------------------------------------------------------------
@@ -881,6 +909,7 @@ impl World {
                     )
                 }
                 Wait::Until(t) => format!("; delays until t={t}"),
+                Wait::Busy(t) => format!("; busy until t={t}"),
                 Wait::Flush(seq) => format!("; flushes DPCs up to #{seq}"),
             };
             let _ = write!(

@@ -15,19 +15,32 @@ use serial_ioctl::{
     NtStatus, SerialBaudRate, SerialHandflow, SerialIoctl, SerialLineControl, SerialTimeouts,
     line_control,
 };
-use serial_model::kernel::{Completion, Machine, MachineConfig, Operation, RequestHandle};
+use serial_model::kernel::{
+    Completion, CostBudget, Machine, MachineConfig, Operation, RequestHandle,
+};
 use serial_model::wire::Topology;
 
-/// A machine whose timers are exact (tick = 100 ns), so timing assertions are exact; the seed and
-/// CPU count come from SERIAL_MODEL_SEED / SERIAL_MODEL_CPUS when set.
+/// Makes code take its charged time (the machine default), for `machine_with`'s `tweak`.
+pub fn timed(config: &mut MachineConfig) {
+    config.cost_budget = CostBudget::default();
+}
+
+/// [`machine_with`] without a tweak.
 pub fn machine(topology: Topology) -> Machine {
     machine_with(topology, |_| {})
 }
 
+/// A machine whose timers are exact (tick = 100 ns), so timing assertions are exact; the seed and
+/// CPU count come from SERIAL_MODEL_SEED / SERIAL_MODEL_CPUS when set.
+///
+/// Code runs in an instant ([`CostBudget::free`]: cost is charged and checked but takes no time),
+/// so a byte goes out exactly when the engine decides and the assertions can name the instant.
+/// Tests about what cost does to the line set `cost_budget` in `tweak` ([`timed`]).
 pub fn machine_with(topology: Topology, tweak: impl FnOnce(&mut MachineConfig)) -> Machine {
     let mut config = MachineConfig {
         topology,
         timer_tick: 1,
+        cost_budget: CostBudget::free(),
         ..MachineConfig::default()
     };
     tweak(&mut config);
