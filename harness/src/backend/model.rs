@@ -1,8 +1,9 @@
 //! The model backend: the driver engine on `serial-model`'s simulated NT kernel and 16550 board.
 //!
-//! Time is the machine's virtual clock. Starting an overlapped request runs the machine for zero
-//! time, so the request has reached the driver (and pended or completed) before the next step, as
-//! an overlapped ReadFile has by the time it returns ERROR_IO_PENDING. Waiting runs the machine
+//! Time is the machine's virtual clock. Starting an overlapped request runs the machine until the
+//! driver's dispatch routine has returned (the request pended or completed; the routine's register
+//! accesses take their time), as an overlapped ReadFile has by the time it returns
+//! ERROR_IO_PENDING. Waiting runs the machine
 //! until the request completes or the timeout has passed in virtual time, so a scenario that waits
 //! 5 s costs only the events in those 5 s.
 
@@ -22,6 +23,9 @@ use crate::port::{
     Port, PortError, RequestHandle, Topology,
 };
 use crate::time::{Millis, Timestamp, Timing, UNITS_PER_MS};
+
+/// How long starting a request may run the machine before its dispatch routine returns.
+const DISPATCH_LIMIT: u64 = 100 * UNITS_PER_MS;
 
 /// Builds a fresh simulated machine per scenario.
 #[derive(Clone, Debug)]
@@ -241,8 +245,8 @@ impl ModelPort {
         }
         let mut machine = self.machine.borrow_mut();
         let handle = machine.submit(self.index, operation);
-        // Let the driver take the request before the caller goes on (see the module docs).
-        machine.run_for(0);
+        // The driver's dispatch routine returns before the caller goes on (see the module docs).
+        machine.run_until_dispatched(handle, DISPATCH_LIMIT);
         drop(machine);
         self.outstanding.insert(handle.id, handle);
         Ok(RequestHandle(handle.id))
