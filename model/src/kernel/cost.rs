@@ -1,7 +1,8 @@
 //! The cost model behind the ISR/DPC time budgets (nt-kernel-semantics §2.4) and the time code
 //! takes to run.
 //!
-//! The model does not measure host time: each ISR or DPC invocation is charged a fixed entry cost,
+//! The model does not measure host time: each ISR, DPC or callback invocation (dispatch routine,
+//! cancel callback, work item, PnP and power callback) is charged a fixed entry cost,
 //! a cost per register access and a cost per byte the driver copies between a request buffer and
 //! its own buffers (reported through `Kernel::bytes_copied`) or writes as an IOCTL's output, plus
 //! whatever the routine declares with [`crate::kernel::ModelKernel::stall`]. The sum is compared
@@ -18,15 +19,16 @@
 //! * 1 µs per register access: an `in`/`out` to a 16550 on the ISA/LPC bus takes about 1 µs on a
 //!   PC (the bus runs at 8 MHz with wait states); in a virtual machine each one is a trap to the
 //!   hypervisor, of the same order (1–2 µs for an emulated COM port).
-//! * 1 µs per ISR or DPC entry: the interrupt dispatch and return (or DPC dequeue) before the
-//!   driver's first instruction, of the order WPA shows for short DPCs.
+//! * 1 µs per entry: the interrupt dispatch and return, the DPC dequeue, or the framework's
+//!   request delivery, before the driver's first instruction (of the order WPA shows for short
+//!   DPCs; the I/O manager's own per-request work in the caller's thread is not counted).
 //! * 10 ns per copied byte: a copy at raised IRQL out of cache, with its call and bounds.
 
 /// Costs (nanoseconds) and budgets. Over the warning level is a warning; over a hard limit, if set,
 /// is a violation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CostBudget {
-    /// Charged once per ISR or DPC invocation.
+    /// Charged once per ISR, DPC or callback invocation.
     pub entry_ns: u64,
     /// Charged per register read or write.
     pub register_access_ns: u64,

@@ -308,6 +308,8 @@ pub(crate) enum GoalKind {
     Idle,
     /// Until no CPU runs and nothing is queued (timers and hardware may still be pending).
     Settle,
+    /// Until any request completes.
+    AnyCompletion,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -585,7 +587,9 @@ impl World {
     pub(crate) fn begin_frame(&mut self, cpu: usize, kind: FrameKind, level: Irql) {
         let entry_cost = match kind {
             FrameKind::Isr(_) | FrameKind::Dpc(_) => self.config.cost_budget.entry_ns,
-            FrameKind::Job(_) => 0,
+            // A test's own routine is not driver code.
+            FrameKind::Job("test routine") => 0,
+            FrameKind::Job(_) => self.config.cost_budget.entry_ns,
         };
         self.record(Some(cpu), Event::Enter { frame: kind, level });
         let c = &mut self.cpus[cpu];
@@ -598,6 +602,9 @@ impl World {
             started_at: self.now,
         };
         c.frames.push(frame);
+        if self.config.cost_budget.takes_time {
+            c.debt_ns = c.debt_ns.saturating_add(entry_cost);
+        }
         c.irql = level.max(c.irql);
     }
 

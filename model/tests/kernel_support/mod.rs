@@ -10,8 +10,8 @@ use serial_engine::kernel::{
 };
 use serial_ioctl::NtStatus;
 use serial_model::kernel::{
-    Driver, Machine, MachineConfig, MajorFunction, ModelKernel, ModelRequest, NullBus, Strategy,
-    Violation,
+    CostBudget, Driver, Machine, MachineConfig, MajorFunction, ModelKernel, ModelRequest, NullBus,
+    Strategy, Violation,
 };
 
 type Hook<A, R> = Box<dyn Fn(&ModelKernel, A) -> R + Send + Sync>;
@@ -91,6 +91,9 @@ pub fn config(cpus: usize, strategy: Strategy) -> MachineConfig {
         cpus,
         strategy,
         panic_on_violation: false,
+        // Kernel semantics with exact instants: code runs in an instant (cost is still charged and
+        // checked). What cost does to time is tested in engine_cost_takes_time.rs.
+        cost_budget: CostBudget::free(),
         ..MachineConfig::default()
     }
 }
