@@ -25,7 +25,7 @@ use crate::port::{
 use crate::time::{Millis, Timestamp, Timing, UNITS_PER_MS};
 
 /// How long starting a request may run the machine before its dispatch routine returns.
-const DISPATCH_LIMIT: u64 = 100 * UNITS_PER_MS;
+pub const DISPATCH_LIMIT: u64 = 100 * UNITS_PER_MS;
 
 /// Builds a fresh simulated machine per scenario.
 #[derive(Clone, Debug)]

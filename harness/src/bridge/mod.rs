@@ -38,7 +38,7 @@ use serial_ioctl::{NtStatus, SerialIoctl, SerialPerfStats, SerialTimeouts};
 use serial_model::kernel::{Machine, Operation, RequestHandle as ModelHandle};
 use serial_model::uart::ModemInputs;
 
-use crate::backend::model::ModelTarget;
+use crate::backend::model::{DISPATCH_LIMIT, ModelTarget};
 use crate::port::Topology;
 use control::{Command, ControlSocket, InputLine};
 use pty::{Incoming, Pty};
@@ -602,8 +602,8 @@ impl End {
                 },
             );
             // Dispatched before the next is submitted: writes submitted together could reach the
-            // driver in another order on another CPU.
-            machine.run_for(0);
+            // driver in another order on another CPU (and a dispatch routine takes its time).
+            machine.run_until_dispatched(handle, DISPATCH_LIMIT);
             session.writes.push((handle, count));
             session.queued += count;
             self.stats.to_port += count as u64;
@@ -620,7 +620,7 @@ impl End {
             }
             if session.read.is_none() && session.to_client.is_empty() {
                 let read = machine.submit(self.port, Operation::Read { len: RING });
-                machine.run_for(0);
+                machine.run_until_dispatched(read, DISPATCH_LIMIT);
                 match machine.take_completion(read) {
                     Some(done) => session.to_client = done.output,
                     None => session.read = Some(read),

@@ -504,6 +504,12 @@ impl Machine {
         self.completions.get(&handle.id).cloned()
     }
 
+    /// Runs until some request completes (at the instant it does, so the caller can react as a
+    /// program woken by the completion would), for at most `limit` of virtual time.
+    pub fn run_until_any_completion(&mut self, limit: u64) {
+        self.run(GoalKind::AnyCompletion, self.deadline(limit));
+    }
+
     /// Submits and runs to completion (up to 60 s of virtual time); panics if it never completes.
     pub fn call(&mut self, port: usize, operation: Operation) -> Completion {
         let handle = self.submit(port, operation);

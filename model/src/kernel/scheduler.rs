@@ -202,6 +202,7 @@ impl World {
                 self.quiet() && self.timers.is_empty() && self.bus().next_deadline().is_none()
             }
             GoalKind::Settle => self.quiet(),
+            GoalKind::AnyCompletion => !self.new_completions.is_empty(),
         }
     }
 
