@@ -15,6 +15,7 @@ pub mod backend;
 #[cfg(unix)]
 pub mod bridge;
 pub mod demo;
+pub mod duplex;
 pub mod hex;
 pub mod ioctl_fields;
 pub mod limits;

@@ -1,11 +1,16 @@
 //! `serial-harness demo`.
 
 use serial_harness::demo::{DemoOptions, run};
+use serial_harness::duplex::{self, DuplexOptions, DuplexReport};
+use serial_harness::port::Topology;
 use serial_harness::runner::DEFAULT_SEED;
 
 use super::{DemoArgs, EXIT_FAILED, EXIT_OK};
 
 pub fn demo(args: &DemoArgs) -> u8 {
+    if args.topology == Topology::NullModem {
+        return duplex(args);
+    }
     let options = DemoOptions {
         bytes: args.bytes,
         baud: args.baud,
@@ -84,4 +89,97 @@ pub fn demo(args: &DemoArgs) -> u8 {
             EXIT_FAILED
         }
     }
+}
+
+/// Two ports in full duplex through a null-modem cable.
+fn duplex(args: &DemoArgs) -> u8 {
+    let options = DuplexOptions {
+        bytes: args.bytes,
+        baud: args.baud,
+        clock_hz: args.clock,
+        rx_trigger: args.rx_trigger,
+        read_size: args.read_size,
+        cpus: args.cpus,
+        seed: args.seed.unwrap_or(DEFAULT_SEED),
+    };
+    let report = match duplex::run(options) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("demo failed: {message}");
+            return EXIT_FAILED;
+        }
+    };
+    let largest = if args.max_baud {
+        match duplex::largest_holding_baud(options) {
+            Ok(found) => Some(found),
+            Err(message) => {
+                eprintln!("demo failed: {message}");
+                return EXIT_FAILED;
+            }
+        }
+    } else {
+        None
+    };
+    if args.json {
+        let value = serde_json::json!({
+            "run": report,
+            "largest_holding_baud": largest.as_ref().map(|(baud, _)| baud),
+            "first_failing": largest.as_ref().and_then(|(_, failing)| failing.as_ref()),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else {
+        print_duplex(&report);
+        if let Some((baud, failing)) = &largest {
+            match baud {
+                Some(baud) => println!("largest rate that holds: {baud} baud"),
+                None => println!("largest rate that holds: none of the ladder (from 921600)"),
+            }
+            if let Some(failing) = failing {
+                print!("first that does not: ");
+                print_duplex(failing);
+            }
+        }
+    }
+    if report.held() { EXIT_OK } else { EXIT_FAILED }
+}
+
+fn print_duplex(report: &DuplexReport) {
+    println!(
+        "null-modem full duplex: {} bytes each way at {} baud 8N1, trigger {}, reads of {}: {}",
+        report.bytes,
+        report.baud,
+        report.rx_trigger,
+        report.read_size,
+        if report.held() {
+            "nothing lost"
+        } else {
+            "BYTES LOST"
+        }
+    );
+    println!(
+        "  received {:?}, FIFO overruns {}, errors {:#x}/{:#x}, violations {}",
+        report.received,
+        report.fifo_overruns,
+        report.errors[0],
+        report.errors[1],
+        report.violations
+    );
+    println!(
+        "  virtual time {:.3} ms (line time {:.3} ms), {} reads, CPU load {:.1} % of the machine, \
+         {:.1} % of one CPU per port",
+        report.elapsed_ms,
+        report.wire_ms,
+        report.reads,
+        report.cpu_load * 100.0,
+        report.cpu_per_port * 100.0
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let (isr_us, dpc_us) = (
+        report.max_isr_cost_ns as f64 / 1000.0,
+        report.max_dpc_cost_ns as f64 / 1000.0,
+    );
+    println!("  largest ISR {isr_us:.1} µs (budget 25), largest DPC {dpc_us:.1} µs (budget 100)");
 }

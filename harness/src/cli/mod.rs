@@ -225,6 +225,39 @@ struct DemoArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// loopback (one port writes and reads itself back) or null-modem (two ports in full
+    /// duplex, each sending --bytes to the other).
+    #[arg(long, default_value = "loopback", value_parser = parse_demo_topology)]
+    topology: serial_harness::port::Topology,
+    /// Null-modem: bytes per read request, each started when the last completes.
+    #[arg(long, default_value_t = 4096, value_parser = serial_harness::limits::parse_buffer_len)]
+    read_size: usize,
+    /// Null-modem: receive FIFO trigger level (1, 4, 8 or 14).
+    #[arg(long, default_value_t = 14, value_parser = parse_trigger)]
+    rx_trigger: u8,
+    /// Null-modem: also find the largest rate (921600 up to 12 Mbaud, each with a clock that
+    /// makes it) at which nothing is lost.
+    #[arg(long)]
+    max_baud: bool,
+}
+
+fn parse_demo_topology(text: &str) -> Result<serial_harness::port::Topology, String> {
+    match serial_harness::port::Topology::from_name(text) {
+        Some(
+            topology @ (serial_harness::port::Topology::Loopback
+            | serial_harness::port::Topology::NullModem),
+        ) => Ok(topology),
+        _ => Err(format!("'{text}': the demo runs loopback or null-modem")),
+    }
+}
+
+fn parse_trigger(text: &str) -> Result<u8, String> {
+    match text.parse::<u8>() {
+        Ok(level @ (1 | 4 | 8 | 14)) => Ok(level),
+        _ => Err(format!(
+            "'{text}' is not a 16550 trigger level (1, 4, 8, 14)"
+        )),
+    }
 }
 
 fn parse_seed(text: &str) -> Result<u64, String> {
