@@ -41,7 +41,11 @@ fn main() {
             };
             println!(
                 "| {rx_trigger} | {read_size} B | {} | {:.1} % | {:.0} µs | {:.1} µs | {largest} |",
-                if report.held() { "nothing lost" } else { "BYTES LOST" },
+                if report.held() {
+                    "nothing lost"
+                } else {
+                    "BYTES LOST"
+                },
                 report.cpu_per_port * 100.0,
                 report.max_isr_cost_ns as f64 / 1000.0,
                 report.max_dpc_cost_ns as f64 / 1000.0,
