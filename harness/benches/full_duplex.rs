@@ -17,12 +17,10 @@ fn main() {
         for read_size in [1, 64, 4096] {
             let options = DuplexOptions {
                 bytes,
-                baud: 921_600,
-                clock_hz: 14_745_600,
                 rx_trigger,
                 read_size,
-                cpus: 2,
                 seed: 7,
+                ..DuplexOptions::default()
             };
             let report = match run(options) {
                 Ok(report) => report,

@@ -73,6 +73,23 @@ pub struct DemoReport {
     pub timeline_svg: Option<String>,
 }
 
+/// The IOCTLs that set a port up for the demonstrations: `baud` 8N1, no timeouts, DTR and RTS
+/// on, no handshake, XON/XOFF limits of 2 048 and 512.
+#[must_use]
+pub fn line_settings(baud: u32) -> [(SerialIoctl, Vec<u8>); 4] {
+    let mut handflow_input = Vec::with_capacity(16);
+    handflow_input.extend_from_slice(&handflow::DTR_CONTROL.to_le_bytes());
+    handflow_input.extend_from_slice(&handflow::RTS_CONTROL.to_le_bytes());
+    handflow_input.extend_from_slice(&2048i32.to_le_bytes());
+    handflow_input.extend_from_slice(&512i32.to_le_bytes());
+    [
+        (SerialIoctl::SetBaudRate, baud.to_le_bytes().to_vec()),
+        (SerialIoctl::SetLineControl, vec![0, 0, 8]),
+        (SerialIoctl::SetTimeouts, vec![0; 20]),
+        (SerialIoctl::SetHandflow, handflow_input),
+    ]
+}
+
 /// Runs the demonstration.
 ///
 /// # Errors
@@ -98,22 +115,7 @@ pub fn run(options: DemoOptions) -> Result<DemoReport, String> {
     let mut port = bench
         .open_port(0)
         .map_err(|refused| format!("open failed: {}", refused.status))?;
-    let settings: [(SerialIoctl, Vec<u8>); 4] = [
-        (
-            SerialIoctl::SetBaudRate,
-            options.baud.to_le_bytes().to_vec(),
-        ),
-        (SerialIoctl::SetLineControl, vec![0, 0, 8]),
-        (SerialIoctl::SetTimeouts, vec![0; 20]),
-        (SerialIoctl::SetHandflow, {
-            let mut input = Vec::with_capacity(16);
-            input.extend_from_slice(&handflow::DTR_CONTROL.to_le_bytes());
-            input.extend_from_slice(&handflow::RTS_CONTROL.to_le_bytes());
-            input.extend_from_slice(&2048i32.to_le_bytes());
-            input.extend_from_slice(&512i32.to_le_bytes());
-            input
-        }),
-    ];
+    let settings = line_settings(options.baud);
     for (ioctl, input) in settings {
         let result = port
             .device_control(ioctl.code(), &input, 0)

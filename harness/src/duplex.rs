@@ -6,7 +6,7 @@
 //! (there is no flow control).
 
 use serde::Serialize;
-use serial_ioctl::{SerialIoctl, handflow};
+use serial_ioctl::{SerialIoctl, SerialStatus};
 use serial_model::kernel::{Machine, Operation, RequestHandle};
 
 use crate::backend::model::{DISPATCH_LIMIT, ModelTarget};
@@ -31,6 +31,21 @@ pub struct DuplexOptions {
     pub cpus: usize,
     /// Scheduling seed.
     pub seed: u64,
+}
+
+impl Default for DuplexOptions {
+    /// 64 KiB each way at 921 600 baud on a 14.7456 MHz clock, trigger 14, 4 KiB reads, 2 CPUs.
+    fn default() -> Self {
+        Self {
+            bytes: 65_536,
+            baud: 921_600,
+            clock_hz: 14_745_600,
+            rx_trigger: 14,
+            read_size: 4096,
+            cpus: 2,
+            seed: crate::runner::DEFAULT_SEED,
+        }
+    }
 }
 
 /// What a full-duplex run did, both directions together.
@@ -242,18 +257,7 @@ fn configure(m: &mut Machine, port: usize, baud: u32) -> Result<(), String> {
     if !status.is_success() {
         return Err(format!("open of port {port} failed: {status}"));
     }
-    let mut handflow_input = Vec::with_capacity(16);
-    handflow_input.extend_from_slice(&handflow::DTR_CONTROL.to_le_bytes());
-    handflow_input.extend_from_slice(&handflow::RTS_CONTROL.to_le_bytes());
-    handflow_input.extend_from_slice(&2048i32.to_le_bytes());
-    handflow_input.extend_from_slice(&512i32.to_le_bytes());
-    let settings: [(SerialIoctl, Vec<u8>); 4] = [
-        (SerialIoctl::SetBaudRate, baud.to_le_bytes().to_vec()),
-        (SerialIoctl::SetLineControl, vec![0, 0, 8]),
-        (SerialIoctl::SetTimeouts, vec![0; 20]),
-        (SerialIoctl::SetHandflow, handflow_input),
-    ];
-    for (ioctl, input) in settings {
+    for (ioctl, input) in crate::demo::line_settings(baud) {
         let done = m.call(
             port,
             Operation::DeviceControl {
@@ -283,11 +287,9 @@ fn comm_errors(m: &mut Machine, port: usize) -> Result<u32, String> {
             output_len: 20,
         },
     );
-    done.output
-        .get(..4)
-        .and_then(|word| word.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or_else(|| {
+    serial_ioctl::decode::<SerialStatus>(&done.output)
+        .map(|status| status.errors)
+        .map_err(|_| {
             format!(
                 "IOCTL_SERIAL_GET_COMMSTATUS on port {port}: {}",
                 done.status

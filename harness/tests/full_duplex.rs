@@ -7,12 +7,10 @@ use serial_harness::duplex::{DuplexOptions, DuplexReport, run};
 fn at_921600(rx_trigger: u8, read_size: usize, bytes: usize) -> DuplexReport {
     let report = run(DuplexOptions {
         bytes,
-        baud: 921_600,
-        clock_hz: 14_745_600,
         rx_trigger,
         read_size,
-        cpus: 2,
         seed: 7,
+        ..DuplexOptions::default()
     })
     .unwrap();
     assert!(report.held(), "{report:#?}");
@@ -51,10 +49,9 @@ fn at_twelve_megabaud_bytes_are_lost_and_reported() {
         bytes: 4_096,
         baud: 12_000_000,
         clock_hz: 192_000_000,
-        rx_trigger: 14,
         read_size: 64,
-        cpus: 2,
         seed: 7,
+        ..DuplexOptions::default()
     })
     .unwrap();
     assert!(!report.held());
