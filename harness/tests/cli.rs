@@ -338,3 +338,54 @@ fn compare_puts_targets_side_by_side() {
         "{text}"
     );
 }
+
+#[test]
+fn demo_runs_two_ports_in_full_duplex_and_finds_the_largest_rate_that_holds() {
+    let output = harness(&[
+        "demo",
+        "--topology",
+        "null-modem",
+        "--bytes",
+        "4096",
+        "--baud",
+        "921600",
+        "--clock",
+        "14745600",
+        "--read-size",
+        "64",
+        "--rx-trigger",
+        "8",
+        "--max-baud",
+        "--json",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["run"]["intact"], true, "{text}");
+    assert_eq!(report["run"]["received"], serde_json::json!([4096, 4096]));
+    assert_eq!(report["run"]["rx_trigger"], 8);
+    let largest = report["largest_holding_baud"].as_u64().unwrap();
+    assert!(largest >= 921_600, "{text}");
+    // The ladder stops at the first rate that loses bytes, and says what it lost.
+    assert_eq!(report["first_failing"]["intact"], false, "{text}");
+    // A rate the cost model cannot sustain fails the command.
+    let lost = harness(&[
+        "demo",
+        "--topology",
+        "null-modem",
+        "--bytes",
+        "2048",
+        "--baud",
+        "12000000",
+        "--clock",
+        "192000000",
+    ]);
+    assert_eq!(lost.status.code(), Some(1), "{}", stdout(&lost));
+    assert!(stdout(&lost).contains("BYTES LOST"), "{}", stdout(&lost));
+    for args in [
+        &["demo", "--topology", "peer"][..],
+        &["demo", "--topology", "null-modem", "--rx-trigger", "5"],
+    ] {
+        assert_eq!(harness(args).status.code(), Some(2), "{args:?}");
+    }
+}
